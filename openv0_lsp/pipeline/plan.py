@@ -94,7 +94,9 @@ class Section(_Model):
     tiers: list[Tier] = Field(default_factory=list, max_length=8)
     links: list[Link] = Field(default_factory=list, max_length=20)
     items: list[Item] = Field(default_factory=list, max_length=60)
-    columns: list[str] = Field(default_factory=list, max_length=12)  # data table headers
+    body: str = Field(default="", max_length=4000)  # longer text: modal body, profile bio...
+    columns: list[str] = Field(default_factory=list, max_length=12)  # table headers
+    rows: list[list[str]] = Field(default_factory=list, max_length=100)  # table cells, as text
     primary_action: str = Field(default="", max_length=60)
     secondary_action: str = Field(default="", max_length=60)
     brand: str = Field(default="", max_length=60)
