@@ -48,8 +48,7 @@ def _load_block(folder: Path, roots: list[Path]) -> Block:
         raise CatalogError(f"block {folder.name!r}: {exc}") from exc
     for framework in FRAMEWORKS:
         if not any(
-            (root / "blocks" / folder.name / template_file(framework)).is_file()
-            for root in roots
+            (root / "blocks" / folder.name / template_file(framework)).is_file() for root in roots
         ):
             raise CatalogError(f"block {folder.name!r} has no {template_file(framework)}")
     return block

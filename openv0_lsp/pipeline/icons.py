@@ -1,4 +1,4 @@
-"""Inline SVG icons for scaffolds: 24×24 stroke paths, so generated code needs no icon package.
+"""Inline SVG icons for scaffolds: 24x24 stroke paths, so generated code needs no icon package.
 
 Templates call `icon_path(name)` and get the `d` attribute(s) of one or more `<path>` elements,
 joined by `|` where an icon needs several paths (templates split on `|`).

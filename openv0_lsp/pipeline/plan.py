@@ -7,15 +7,15 @@ content the user asked to change, and a model's plan is validated once, at this 
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Framework = Literal["react", "html"]
-FRAMEWORKS: tuple[Framework, ...] = ("react", "html")
+from openv0_lsp.pipeline.framework import COMPONENT_NAME, FRAMEWORKS, Framework
 
 # Tailwind palette names a plan may use as its accent colour.
+__all__ = ["COMPONENT_NAME", "FRAMEWORKS", "Framework", "Plan", "Section"]
+
 ACCENTS = (
     "slate", "gray", "zinc", "neutral", "stone", "red", "orange", "amber", "yellow", "lime",
     "green", "emerald", "teal", "cyan", "sky", "blue", "indigo", "violet", "purple", "fuchsia",
@@ -31,8 +31,6 @@ FieldType = Literal[
     "text", "email", "password", "checkbox", "textarea", "select", "tel", "number", "url",
     "date", "search", "toggle",
 ]  # fmt: skip
-
-COMPONENT_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 
 
 class _Model(BaseModel):

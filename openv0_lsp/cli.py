@@ -1,0 +1,160 @@
+"""`openv0`: the generation pipeline for scripts and people, without an editor.
+
+`openv0 generate "PROMPT"` runs the same pipeline as the language server and prints what it
+wrote; `--json` prints one JSON object. `openv0 status` shows the configuration in force.
+Exit status: 0 written, 1 failed, 2 bad arguments, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from openv0_lsp import __version__
+from openv0_lsp.commands import GenerateArguments, InvalidArguments, parse_arguments
+from openv0_lsp.config import environment_layer, resolve_settings
+from openv0_lsp.pipeline.generate import (
+    GenerationError,
+    GenerationRequest,
+    GenerationResult,
+    generate_component,
+    preflight,
+)
+from openv0_lsp.pipeline.write import WriteError
+from openv0_lsp.store import new_generation_id
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="openv0", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"openv0 {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    gen = commands.add_parser("generate", help="generate a component from a prompt")
+    gen.add_argument("prompt", help='what to build, e.g. "pricing section with three tiers"')
+    gen.add_argument("--workspace", type=Path, default=Path.cwd(), help="project folder (.)")
+    gen.add_argument("--framework", choices=["react", "html"], help="react (default) or html")
+    gen.add_argument("--name", help="component name (PascalCase)")
+    gen.add_argument("--path", help="file or folder to write, relative to the workspace")
+    gen.add_argument("--overwrite", action="store_true", help="replace a file openv0 generated")
+    gen.add_argument("--json", action="store_true", help="print one JSON object")
+    status = commands.add_parser("status", help="show the configuration in force")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str, *, error: bool) -> None:
+    if args.json:
+        print(json.dumps(payload, indent=2))
+    else:
+        print(text, file=sys.stderr if error else sys.stdout)
+
+
+def _progress(quiet: bool):
+    def report(step: str, percentage: int, message: str) -> None:
+        if not quiet:
+            print(f"[{percentage:3d}%] {step}: {message}", file=sys.stderr)
+
+    return report
+
+
+def generate(args: argparse.Namespace) -> int:
+    settings, problems = resolve_settings([("environment", environment_layer())])
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    raw = {
+        key: value
+        for key, value in {
+            "prompt": args.prompt,
+            "framework": args.framework,
+            "name": args.name,
+            "path": args.path,
+            "overwrite": args.overwrite,
+        }.items()
+        if value is not None
+    }
+    try:
+        arguments = parse_arguments(GenerateArguments, "generate", (raw,))
+    except InvalidArguments as exc:
+        _emit(args, {"status": "failed", "message": str(exc)}, f"error: {exc}", error=True)
+        return 2
+    workspace = args.workspace.expanduser()
+    if not workspace.is_dir():
+        message = f"workspace {workspace} is not a folder"
+        _emit(args, {"status": "failed", "message": message}, f"error: {message}", error=True)
+        return 2
+    request = GenerationRequest(
+        generation_id=new_generation_id(),
+        prompt=arguments.prompt,
+        workspaces=[workspace.resolve()],
+        settings=settings,
+        path=arguments.path,
+        name=arguments.name,
+        framework=arguments.framework,
+        overwrite=arguments.overwrite,
+    )
+    try:
+        preflight(request)
+        result = asyncio.run(generate_component(request, _progress(args.json)))
+    except (WriteError, GenerationError, ValueError) as exc:
+        _emit(args, {"status": "failed", "message": str(exc)}, f"error: {exc}", error=True)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return 130
+    _emit(args, result_json(result), _describe(result), error=False)
+    return 0
+
+
+def result_json(result: GenerationResult) -> dict[str, Any]:
+    return {
+        "status": result.status,
+        "generationId": result.generation_id,
+        "component": result.component,
+        "files": [str(p) for p in result.files],
+        "provider": result.provider,
+        "model": result.model,
+        "ms": result.ms,
+        "stepMs": result.step_ms,
+        "message": result.message,
+        "diagnostics": [
+            {"line": f.line + 1, "column": f.column + 1, "code": f.code, "message": f.message}
+            for f in result.findings
+        ],
+    }
+
+
+def _describe(result: GenerationResult) -> str:
+    lines = [f"{result.component}: {result.message}"]
+    lines += [f"  {path}" for path in result.files]
+    lines += [
+        f"  {f.severity} {f.line + 1}:{f.column + 1} {f.code}: {f.message}" for f in result.findings
+    ]
+    return "\n".join(lines)
+
+
+def status(args: argparse.Namespace) -> int:
+    settings, problems = resolve_settings([("environment", environment_layer())])
+    payload = {
+        "version": __version__,
+        "provider": settings.provider,
+        "model": "offline",
+        "keyCheck": "not needed: the offline provider uses no key",
+        "settings": settings.model_dump(by_alias=True),
+        "problems": [str(p) for p in problems],
+    }
+    text = "\n".join(f"{k}: {v}" for k, v in payload.items())
+    _emit(args, payload, text, error=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    handler = {"generate": generate, "status": status}[args.command]
+    sys.exit(handler(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The language server: LSP wiring only; the work happens in `openv0_lsp.pipeline`."""

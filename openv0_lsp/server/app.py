@@ -1,0 +1,358 @@
+"""The openv0 language server object and its LSP handlers.
+
+Handlers are short: parse the arguments, call into `openv0_lsp.pipeline`, turn the outcome into
+LSP messages. Generations run as tasks of their own (see `jobs`), so the server keeps answering
+while they run and `shutdown` can cancel and await them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from openv0_lsp import __version__
+from openv0_lsp.commands import (
+    GenerateArguments,
+    InvalidArguments,
+    NoArguments,
+    parse_arguments,
+)
+from openv0_lsp.config import Settings, environment_layer, resolve_settings, section_of
+from openv0_lsp.server.jobs import GenerationJobs
+from openv0_lsp.server.progress import CLIENT_ANSWER_TIMEOUT, GenerationProgress
+from openv0_lsp.server.protocol import OpenV0Protocol, execute_command_params
+from openv0_lsp.store import new_generation_id
+
+if TYPE_CHECKING:
+    from openv0_lsp.pipeline.generate import GenerationRequest, GenerationResult
+    from openv0_lsp.pipeline.validate import Finding
+
+log = logging.getLogger(__name__)
+
+GENERATE = "openv0.generate"
+STATUS = "openv0.status"
+CANCEL = "openv0.cancel"
+GENERATION_FINISHED = "openv0/generationFinished"
+REQUEST_FAILED = -32803  # LSP's RequestFailed: valid arguments, but the work cannot be done
+
+
+class OpenV0Server(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("openv0-lsp", __version__, protocol_cls=OpenV0Protocol)
+        self.settings = Settings()
+        self.jobs = GenerationJobs()
+        self.warm_up: asyncio.Future[None] | None = None
+        self._layers: dict[str, Any] = {"environment": environment_layer()}
+        assert isinstance(self.protocol, OpenV0Protocol)
+        self.protocol.on_cancel_request = self.jobs.cancel_request
+
+    # -- configuration ------------------------------------------------------------------------
+    def apply_settings_layer(self, source: str, layer: Any) -> None:
+        self._layers[source] = section_of(layer)
+        order = ("environment", "initializationOptions", "workspace/configuration")
+        self.settings, problems = resolve_settings([(s, self._layers.get(s)) for s in order])
+        if problems:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message="OpenV0 settings: " + "; ".join(str(p) for p in problems),
+                )
+            )
+
+    async def fetch_workspace_configuration(self) -> None:
+        workspace = self.client_capabilities.workspace
+        if not (workspace and workspace.configuration):
+            return
+        try:
+            values = await asyncio.wait_for(
+                self.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section="openv0")])
+                ),
+                CLIENT_ANSWER_TIMEOUT,
+            )
+        except Exception as exc:
+            log.warning("workspace/configuration failed: %s", exc)
+            return
+        if values:
+            self.apply_settings_layer("workspace/configuration", values[0])
+
+    # -- workspace ----------------------------------------------------------------------------
+    def workspace_paths(self) -> list[Path]:
+        uris = list(self.workspace.folders) or (
+            [self.workspace.root_uri] if self.workspace.root_uri else []
+        )
+        paths = [to_fs_path(uri) for uri in uris]
+        return [Path(p) for p in paths if p]
+
+    def supports_show_document(self) -> bool:
+        window = self.client_capabilities.window
+        return bool(window and window.show_document and window.show_document.support)
+
+
+server = OpenV0Server()
+
+
+@server.feature(types.INITIALIZE)
+def on_initialize(ls: OpenV0Server, params: types.InitializeParams) -> None:
+    ls.apply_settings_layer("initializationOptions", params.initialization_options)
+
+
+@server.feature(types.INITIALIZED)
+async def on_initialized(ls: OpenV0Server, params: types.InitializedParams) -> None:
+    # The pipeline (jinja2, tree-sitter, the catalog) loads in the background, off the
+    # start-up path, so `initialize` is answered fast and the first generation is too.
+    loop = asyncio.get_running_loop()
+    ls.warm_up = loop.run_in_executor(None, _warm_up, ls.settings.templates_override())
+    await ls.fetch_workspace_configuration()
+
+
+def _warm_up(templates_path: Path | None) -> None:
+    try:
+        from openv0_lsp.pipeline.generate import warm_up
+
+        warm_up(templates_path)
+    except Exception:  # a broken template folder is reported when a generation uses it
+        log.warning("warm-up failed", exc_info=True)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def on_configuration_changed(
+    ls: OpenV0Server, params: types.DidChangeConfigurationParams
+) -> None:
+    pushed = section_of(params.settings) if isinstance(params.settings, dict) else None
+    if pushed:
+        ls.apply_settings_layer("workspace/configuration", pushed)
+    else:
+        await ls.fetch_workspace_configuration()
+
+
+@server.feature(types.SHUTDOWN)
+async def on_shutdown(ls: OpenV0Server, *args: Any) -> None:
+    await ls.jobs.cancel_all()
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.RefactorRewrite]),
+)
+def on_code_action(ls: OpenV0Server, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Cheap by design: the model is only called when an action is executed."""
+    selection = params.range
+    if selection.start == selection.end:
+        return []
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    lines = document.lines[selection.start.line : selection.end.line + 1]
+    if not lines:
+        return []
+    if len(lines) == 1:
+        text = lines[0][selection.start.character : selection.end.character]
+    else:
+        text = lines[0][selection.start.character :] + "".join(lines[1:-1])
+        text += lines[-1][: selection.end.character]
+    prompt = text.strip().strip("/*{}#-").strip()
+    if not prompt:
+        return []
+    return [
+        types.CodeAction(
+            title="OpenV0: Generate component from selection",
+            kind=types.CodeActionKind.RefactorRewrite,
+            command=types.Command(
+                title="OpenV0: Generate component from selection",
+                command=GENERATE,
+                arguments=[{"prompt": prompt[:8000]}],
+            ),
+        )
+    ]
+
+
+def _invalid(message: str, *, show: OpenV0Server | None = None) -> JsonRpcException:
+    if show is not None:
+        show.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Error, message=f"OpenV0: {message}")
+        )
+    return JsonRpcInvalidParams(message=message)
+
+
+@server.command(GENERATE)
+async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
+    try:
+        arguments = parse_arguments(GenerateArguments, GENERATE, args)
+    except InvalidArguments as exc:
+        raise _invalid(str(exc)) from exc
+    from openv0_lsp.pipeline.generate import GenerationError, GenerationRequest, preflight
+    from openv0_lsp.pipeline.write import WriteError
+
+    generation_id = new_generation_id()
+    request = GenerationRequest(
+        generation_id=generation_id,
+        prompt=arguments.prompt,
+        workspaces=ls.workspace_paths(),
+        settings=ls.settings,
+        path=arguments.path,
+        name=arguments.name,
+        framework=arguments.framework,
+        overwrite=arguments.overwrite,
+    )
+    try:
+        preflight(request)
+    except WriteError as exc:
+        raise _invalid(str(exc), show=ls) from exc
+    except GenerationError as exc:
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Error, message=f"OpenV0: {exc}")
+        )
+        raise JsonRpcException(message=str(exc), code=REQUEST_FAILED) from exc
+
+    params = execute_command_params.get()
+    progress = GenerationProgress(
+        ls,
+        title="OpenV0: Generate",
+        client_token=params.work_done_token if params else None,
+        on_cancel=partial(ls.jobs.cancel, generation_id),
+    )
+    task = ls.jobs.start(generation_id, ls.protocol.msg_id, _run(ls, request, progress))
+    if not arguments.wait:
+        return {"generationId": generation_id, "status": "running"}
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:  # the request itself was dropped (shutdown): answer anyway
+        task.cancel()
+        return {"generationId": generation_id, "status": "cancelled", "message": "cancelled"}
+
+
+async def _run(
+    ls: OpenV0Server, request: GenerationRequest, progress: GenerationProgress
+) -> dict[str, Any]:
+    from openv0_lsp.pipeline.generate import (
+        GenerationError,
+        GenerationResult,
+        generate_component,
+    )
+    from openv0_lsp.pipeline.write import WriteError
+
+    started = time.perf_counter()
+    try:
+        await progress.begin(request.generation_id, request.prompt[:80])
+        result = await generate_component(request, progress)
+    except asyncio.CancelledError:
+        result = GenerationResult(
+            generation_id=request.generation_id,
+            status="cancelled",
+            message="cancelled: nothing was written",
+        )
+    except (WriteError, GenerationError, ValueError) as exc:
+        result = GenerationResult(
+            generation_id=request.generation_id, status="failed", message=str(exc)
+        )
+    except Exception as exc:  # one failed generation never takes the server down
+        log.exception("generation %s failed", request.generation_id)
+        result = GenerationResult(
+            generation_id=request.generation_id,
+            status="failed",
+            message=f"internal error: {type(exc).__name__}: {exc}",
+        )
+    ls.jobs.mark_finishing(request.generation_id)
+    result.ms = result.ms or round((time.perf_counter() - started) * 1000, 2)
+    progress.end(result.message)
+    if result.status == "failed":
+        ls.window_show_message(
+            types.ShowMessageParams(
+                type=types.MessageType.Error, message=f"OpenV0: {result.message}"
+            )
+        )
+    payload = _result_payload(result)
+    if result.status == "written":
+        uri = payload["uri"]
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=_diagnostics(result.findings))
+        )
+        if ls.supports_show_document():
+            await _show_document(ls, uri)
+    ls.protocol.notify(GENERATION_FINISHED, payload)
+    return payload
+
+
+async def _show_document(ls: OpenV0Server, uri: str) -> None:
+    try:
+        await asyncio.wait_for(
+            ls.window_show_document_async(types.ShowDocumentParams(uri=uri, take_focus=True)),
+            CLIENT_ANSWER_TIMEOUT,
+        )
+    except (Exception, asyncio.CancelledError) as exc:
+        # The file is written and stays written: a client that cannot open it, or a shutdown
+        # meanwhile, does not turn the outcome into a cancel.
+        log.warning("showDocument failed: %r", exc)
+
+
+def _result_payload(result: GenerationResult) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "generationId": result.generation_id,
+        "status": result.status,
+        "message": result.message,
+        "component": result.component,
+        "files": [str(p) for p in result.files],
+        "provider": result.provider,
+        "model": result.model,
+        "ms": result.ms,
+        "stepMs": result.step_ms,
+        "diagnostics": len(result.findings),
+        "previewUrl": None,
+    }
+    if result.files:
+        payload["uri"] = from_fs_path(str(result.files[0]))
+    return payload
+
+
+def _diagnostics(findings: list[Finding]) -> list[types.Diagnostic]:
+    severity = {
+        "error": types.DiagnosticSeverity.Error,
+        "warning": types.DiagnosticSeverity.Warning,
+    }
+    return [
+        types.Diagnostic(
+            range=types.Range(
+                start=types.Position(line=f.line, character=f.column),
+                end=types.Position(line=f.end_line, character=f.end_column),
+            ),
+            message=f.message,
+            severity=severity[f.severity],
+            source="openv0",
+            code=f.code,
+        )
+        for f in findings
+    ]
+
+
+@server.command(STATUS)
+def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
+    try:
+        parse_arguments(NoArguments, STATUS, args)
+    except InvalidArguments as exc:
+        raise _invalid(str(exc)) from exc
+    return {
+        "version": __version__,
+        "provider": ls.settings.provider,
+        "model": "offline",
+        "keyCheck": "not needed: the offline provider uses no key",
+        "previewUrl": None,
+        "workspaceFolders": [str(p) for p in ls.workspace_paths()],
+        "settings": ls.settings.model_dump(by_alias=True),
+        "runningGenerations": len(ls.jobs),
+    }
+
+
+@server.command(CANCEL)
+def cancel(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
+    raw = args[0] if args else None
+    if not isinstance(raw, dict) or not isinstance(raw.get("generationId"), str):
+        raise _invalid(f"{CANCEL}: 'generationId': a string is required")
+    return {"cancelled": ls.jobs.cancel(raw["generationId"])}

@@ -1,0 +1,72 @@
+"""`openv0 generate` runs the same pipeline from a shell and reports what it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+OPENV0 = [sys.executable, "-m", "openv0_lsp.cli"]
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("OPENV0_")}
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*OPENV0, *args], capture_output=True, text=True, timeout=60, env=env or ENV
+    )
+
+
+def test_generate_json_reports_files_component_model_and_time(tmp_path: Path):
+    done = run(
+        "generate",
+        "a signup form with name, email and password",
+        "--workspace",
+        str(tmp_path),
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status"] == "written"
+    assert result["component"] == "SignupForm"
+    assert result["model"] == "offline"
+    assert result["ms"] > 0
+    [written] = result["files"]
+    assert Path(written) == tmp_path / "components" / "SignupForm.tsx"
+    assert "export default SignupForm;" in Path(written).read_text()
+
+
+def test_generate_prints_progress_to_stderr_and_the_file_to_stdout(tmp_path: Path):
+    done = run("generate", "a faq section", "--workspace", str(tmp_path), "--framework", "html")
+    assert done.returncode == 0, done.stderr
+    assert "FaqSection.html" in done.stdout
+    for step in ("plan", "scaffold", "enhance", "validate", "write"):
+        assert f"] {step}:" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["", "--json"], "'prompt'"),
+        (["a hero", "--name", "bad name", "--json"], "is not a component name"),
+        (["a hero", "--path", "../x.tsx", "--json"], "must not contain '..'"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_the_reason_and_writes_nothing(
+    tmp_path: Path, args: list[str], expected: str
+):
+    done = run("generate", *args[:1], "--workspace", str(tmp_path), *args[1:])
+    assert done.returncode in (1, 2)
+    assert expected in json.loads(done.stdout)["message"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_status_shows_the_settings_in_force(tmp_path: Path):
+    done = run("status", "--json", env={**ENV, "OPENV0_FRAMEWORK": "html"})
+    assert done.returncode == 0
+    status = json.loads(done.stdout)
+    assert status["provider"] == "offline"
+    assert status["settings"]["framework"] == "html"
