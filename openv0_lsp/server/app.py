@@ -3,6 +3,10 @@
 Handlers are short: parse the arguments, call into `openv0_lsp.pipeline`, turn the outcome into
 LSP messages. Generations run as tasks of their own (see `jobs`), so the server keeps answering
 while they run and `shutdown` can cancel and await them.
+
+Start-up is kept to what `initialize` needs: pydantic (settings, arguments) and the pipeline
+(jinja2, tree-sitter, the catalog) are imported after the `initialize` answer, in `initialized`
+and on first use.
 """
 
 from __future__ import annotations
@@ -20,19 +24,12 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from openv0_lsp import __version__
-from openv0_lsp.commands import (
-    GenerateArguments,
-    InvalidArguments,
-    NoArguments,
-    parse_arguments,
-)
-from openv0_lsp.config import Settings, environment_layer, resolve_settings, section_of
 from openv0_lsp.server.jobs import GenerationJobs
 from openv0_lsp.server.progress import CLIENT_ANSWER_TIMEOUT, GenerationProgress
 from openv0_lsp.server.protocol import OpenV0Protocol, execute_command_params
-from openv0_lsp.store import new_generation_id
 
 if TYPE_CHECKING:
+    from openv0_lsp.config import Settings
     from openv0_lsp.pipeline.generate import GenerationRequest, GenerationResult
     from openv0_lsp.pipeline.validate import Finding
 
@@ -48,25 +45,47 @@ REQUEST_FAILED = -32803  # LSP's RequestFailed: valid arguments, but the work ca
 class OpenV0Server(LanguageServer):
     def __init__(self) -> None:
         super().__init__("openv0-lsp", __version__, protocol_cls=OpenV0Protocol)
-        self.settings = Settings()
         self.jobs = GenerationJobs()
         self.warm_up: asyncio.Future[None] | None = None
-        self._layers: dict[str, Any] = {"environment": environment_layer()}
+        self._layers: dict[str, Any] = {}
+        self._settings: Settings | None = None
+        self._last_settings_message = ""
         assert isinstance(self.protocol, OpenV0Protocol)
         self.protocol.on_cancel_request = self.jobs.cancel_request
 
     # -- configuration ------------------------------------------------------------------------
-    def apply_settings_layer(self, source: str, layer: Any) -> None:
-        self._layers[source] = section_of(layer)
-        order = ("environment", "initializationOptions", "workspace/configuration")
-        self.settings, problems = resolve_settings([(s, self._layers.get(s)) for s in order])
-        if problems:
+    def set_settings_layer(self, source: str, layer: Any) -> None:
+        """Keep a layer as sent; it is validated when the settings are next read."""
+        self._layers[source] = layer
+        self._settings = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = self._resolve_settings()
+        return self._settings
+
+    def _resolve_settings(self) -> Settings:
+        from openv0_lsp.config import environment_layer, resolve_settings, section_of
+
+        layers = [
+            ("environment", environment_layer()),
+            *(
+                (source, section_of(self._layers.get(source)))
+                for source in ("initializationOptions", "workspace/configuration")
+            ),
+        ]
+        settings, problems = resolve_settings(layers)
+        message = "OpenV0 settings: " + "; ".join(str(p) for p in problems)
+        if problems and message != self._last_settings_message:  # say it once, not per read
+            self._last_settings_message = message
             self.window_show_message(
                 types.ShowMessageParams(
                     type=types.MessageType.Warning,
-                    message="OpenV0 settings: " + "; ".join(str(p) for p in problems),
+                    message=message,
                 )
             )
+        return settings
 
     async def fetch_workspace_configuration(self) -> None:
         workspace = self.client_capabilities.workspace
@@ -83,7 +102,7 @@ class OpenV0Server(LanguageServer):
             log.warning("workspace/configuration failed: %s", exc)
             return
         if values:
-            self.apply_settings_layer("workspace/configuration", values[0])
+            self.set_settings_layer("workspace/configuration", values[0])
 
     # -- workspace ----------------------------------------------------------------------------
     def workspace_paths(self) -> list[Path]:
@@ -103,16 +122,16 @@ server = OpenV0Server()
 
 @server.feature(types.INITIALIZE)
 def on_initialize(ls: OpenV0Server, params: types.InitializeParams) -> None:
-    ls.apply_settings_layer("initializationOptions", params.initialization_options)
+    ls.set_settings_layer("initializationOptions", params.initialization_options)
 
 
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: OpenV0Server, params: types.InitializedParams) -> None:
     # The pipeline (jinja2, tree-sitter, the catalog) loads in the background, off the
     # start-up path, so `initialize` is answered fast and the first generation is too.
-    loop = asyncio.get_running_loop()
-    ls.warm_up = loop.run_in_executor(None, _warm_up, ls.settings.templates_override())
     await ls.fetch_workspace_configuration()
+    templates = ls.settings.templates_override()  # validated now: a bad value is named at once
+    ls.warm_up = asyncio.get_running_loop().run_in_executor(None, _warm_up, templates)
 
 
 def _warm_up(templates_path: Path | None) -> None:
@@ -128,11 +147,12 @@ def _warm_up(templates_path: Path | None) -> None:
 async def on_configuration_changed(
     ls: OpenV0Server, params: types.DidChangeConfigurationParams
 ) -> None:
-    pushed = section_of(params.settings) if isinstance(params.settings, dict) else None
-    if pushed:
-        ls.apply_settings_layer("workspace/configuration", pushed)
+    pushed = params.settings if isinstance(params.settings, dict) else None
+    if pushed:  # some clients push the settings, others expect to be asked
+        ls.set_settings_layer("workspace/configuration", pushed)
     else:
         await ls.fetch_workspace_configuration()
+    ls.settings  # noqa: B018  validate now, so a bad value is reported right away
 
 
 @server.feature(types.SHUTDOWN)
@@ -146,6 +166,8 @@ async def on_shutdown(ls: OpenV0Server, *args: Any) -> None:
 )
 def on_code_action(ls: OpenV0Server, params: types.CodeActionParams) -> list[types.CodeAction]:
     """Cheap by design: the model is only called when an action is executed."""
+    from openv0_lsp.commands import MAX_PROMPT_CHARS
+
     selection = params.range
     if selection.start == selection.end:
         return []
@@ -168,7 +190,7 @@ def on_code_action(ls: OpenV0Server, params: types.CodeActionParams) -> list[typ
             command=types.Command(
                 title="OpenV0: Generate component from selection",
                 command=GENERATE,
-                arguments=[{"prompt": prompt[:8000]}],
+                arguments=[{"prompt": prompt[:MAX_PROMPT_CHARS]}],
             ),
         )
     ]
@@ -184,12 +206,15 @@ def _invalid(message: str, *, show: OpenV0Server | None = None) -> JsonRpcExcept
 
 @server.command(GENERATE)
 async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
+    from openv0_lsp.commands import GenerateArguments, InvalidArguments, parse_arguments
+
     try:
         arguments = parse_arguments(GenerateArguments, GENERATE, args)
     except InvalidArguments as exc:
         raise _invalid(str(exc)) from exc
     from openv0_lsp.pipeline.generate import GenerationError, GenerationRequest, preflight
     from openv0_lsp.pipeline.write import WriteError
+    from openv0_lsp.store import new_generation_id
 
     generation_id = new_generation_id()
     request = GenerationRequest(
@@ -240,6 +265,9 @@ async def _run(
     from openv0_lsp.pipeline.write import WriteError
 
     started = time.perf_counter()
+    log.info(
+        "generation=%s event=started prompt_chars=%d", request.generation_id, len(request.prompt)
+    )
     try:
         await progress.begin(request.generation_id, request.prompt[:80])
         result = await generate_component(request, progress)
@@ -262,6 +290,13 @@ async def _run(
         )
     ls.jobs.mark_finishing(request.generation_id)
     result.ms = result.ms or round((time.perf_counter() - started) * 1000, 2)
+    log.info(
+        "generation=%s event=finished status=%s ms=%.1f steps=%s",
+        request.generation_id,
+        result.status,
+        result.ms,
+        result.step_ms,
+    )
     progress.end(result.message)
     if result.status == "failed":
         ls.window_show_message(
@@ -334,6 +369,8 @@ def _diagnostics(findings: list[Finding]) -> list[types.Diagnostic]:
 
 @server.command(STATUS)
 def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
+    from openv0_lsp.commands import InvalidArguments, NoArguments, parse_arguments
+
     try:
         parse_arguments(NoArguments, STATUS, args)
     except InvalidArguments as exc:
