@@ -64,6 +64,9 @@ class HistoryStore:
             self.folder.mkdir(exist_ok=True)
             (self.folder / ".gitignore").write_text("*\n", encoding="utf-8")
         connection = sqlite3.connect(self.db_path, timeout=5)
+        # WAL: readers never wait for a writer; NORMAL: no fsync per commit, still consistent
+        connection.execute("pragma journal_mode=wal")
+        connection.execute("pragma synchronous=normal")
         connection.executescript(SCHEMA)
         return connection
 

@@ -1,13 +1,17 @@
 """The generation pipeline: plan → scaffold → enhance → validate → write.
 
 Plain inputs, a progress callback and asyncio cancellation: the language server, the CLI and
-the tests all run this same coroutine. Cancelling the task stops it at the next step boundary;
-the write itself has no await inside, so a file is written whole or not at all.
+the tests all run this same coroutine. The CPU-bound steps run in worker threads, so a server
+running several generations keeps answering requests. Cancelling the task stops it at the next
+step boundary; the write runs on the caller's thread with no await inside, so a file is written
+whole or not at all, and a cancel never lands half-way through it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +26,8 @@ from openv0_lsp.pipeline.scaffold import scaffold_component, template_environmen
 from openv0_lsp.pipeline.validate import Finding, validate_component
 from openv0_lsp.pipeline.write import Target, choose_target, content_hash, write_atomically
 from openv0_lsp.store import HistoryStore
+
+log = logging.getLogger(__name__)
 
 # Each step with the percentage reached when it starts.
 STEPS: tuple[tuple[str, int], ...] = (
@@ -129,14 +135,18 @@ async def generate_component(
         step_ms[name] = round((time.perf_counter() - step_ms[name]) * 1000, 2)
 
     await step("plan", "reading the prompt (offline planner)")
-    plan = plan_offline(
-        request.prompt, framework=framework, name=request.name, catalog=load_catalog(templates)
+    plan = await asyncio.to_thread(
+        plan_offline,
+        request.prompt,
+        framework=framework,
+        name=request.name,
+        catalog=load_catalog(templates),
     )
     done("plan")
 
     blocks = ", ".join(s.block for s in plan.sections)
     await step("scaffold", f"{plan.name} from {blocks}")
-    scaffold = scaffold_component(plan, templates_path=templates)
+    scaffold = await asyncio.to_thread(scaffold_component, plan, templates_path=templates)
     done("scaffold")
 
     await step("enhance", "offline: the template is the component (no model)")
@@ -145,8 +155,12 @@ async def generate_component(
 
     target = _target(request, plan.name)
     await step("validate", f"parsing {target.path.name}")
-    findings = validate_component(
-        code, framework=framework, file_path=target.path, workspace_root=target.workspace
+    findings = await asyncio.to_thread(
+        validate_component,
+        code,
+        framework=framework,
+        file_path=target.path,
+        workspace_root=target.workspace,
     )
     done("validate")
 
@@ -155,15 +169,18 @@ async def generate_component(
     write_atomically(target, code)
     done("write")
     ms = round((time.perf_counter() - started) * 1000, 2)
-    HistoryStore(target.workspace).record_generation(
-        generation_id=request.generation_id,
-        prompt=request.prompt,
-        status="written",
-        model="offline",
-        ms=ms,
-        files={target.path: content_hash(code)},
-        meta={"component": plan.name, "framework": framework, "steps": step_ms},
-    )
+    try:
+        HistoryStore(target.workspace).record_generation(
+            generation_id=request.generation_id,
+            prompt=request.prompt,
+            status="written",
+            model="offline",
+            ms=ms,
+            files={target.path: content_hash(code)},
+            meta={"component": plan.name, "framework": framework, "steps": step_ms},
+        )
+    except (OSError, sqlite3.Error) as exc:  # the file stands; only its history is missing
+        log.warning("generation=%s history not recorded: %s", request.generation_id, exc)
     relative = target.path.relative_to(target.workspace)
     problems = sum(1 for f in findings if f.severity == "error")
     message = f"wrote {relative} in {ms:.0f} ms" + (

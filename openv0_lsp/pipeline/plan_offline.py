@@ -24,21 +24,20 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import islice
 from typing import Literal, cast
 
 from openv0_lsp.pipeline.catalog import Block
+from openv0_lsp.pipeline.framework import COMPONENT_NAME, FRAMEWORKS, Framework
 from openv0_lsp.pipeline.icons import ICON_PATHS
 from openv0_lsp.pipeline.plan import (
     ACCENTS,
-    COMPONENT_NAME,
-    FRAMEWORKS,
     Accent,
     FieldType,
     FormField,
-    Framework,
     Item,
     Link,
     Plan,
@@ -435,6 +434,12 @@ class _Prompt:
         return self.has_case and bool(word) and (word[0].isupper() or word[0].isdigit())
 
 
+def _skip_spaces(p: _Prompt, pos: int) -> int:
+    while pos < len(p.text) and p.text[pos] == " ":
+        pos += 1
+    return pos
+
+
 def _sentence(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     return text[:1].upper() + text[1:] if text[:1].islower() else text
@@ -608,7 +613,7 @@ _SLOT_RES: list[tuple[re.Pattern[str], str]] = sorted(
     key=lambda pair: -len(pair[0].pattern),
 )
 _CONNECTOR = re.compile(
-    r"\s*(?:[:=(]|-(?=\s))\s*|\s+(?:to|for|about|on|like|such\s+as|named|called|labell?ed"
+    r"\s*(?:[:=(]|-(?=\s))\s*|\s+(?:to|for|about|on|like|such\s+as|named|called|labell?ed|titled"
     r"|including|include|from|covering|of\s+type|e\.g\.?|i\.e\.?|as)\s+(?::\s*)?|\s+"
 )
 _MULTI_ONLY = {"for", "from", "on", "about", "covering", "as"}
@@ -645,6 +650,8 @@ def _looks_like_name(p: _Prompt, span: _Span, slot: str, *, strict: bool = True)
         return True
     if slot not in {"fields", "columns"} and not p.capitalised(span) and set(words) <= _PARTS:
         return False  # "with bio, GitHub and Twitter links": bio is a part, not a link
+    if slot != "fields" and words[-1] in {"button", "buttons", "btn", "cta", "ctas"}:
+        return False  # "links Home / About, CTA button 'Get a quote'"
     if slot == "stats" and re.match(_FIGURE, p.text[span.start : span.end]):
         return True  # "50 countries"
     if words[0] in ARTICLES or words[0] in STOPWORDS or _count_word(words[0]) is not None:
@@ -700,6 +707,9 @@ def _explicit_hits(p: _Prompt) -> list[_Hit]:
             single_ok = (items and items[0].quoted) or (slot == "faq" and connector == "about")
             if connector in _MULTI_ONLY and len(items) < 2 and not single_ok:
                 items = []
+            plural = p.low[end - 1] == "s"
+            if connector in {"titled", "named", "called"} and (len(items) < 2 or not plural):
+                items = []  # "an FAQ titled 'Common questions'" is a heading, not a question
             if any(_is_generic_noun(p.low[s.start : s.end]) for s in items[:1]):
                 items = []
         # backwards: "A, B and C columns"
@@ -765,12 +775,17 @@ class _Mention:
 _Keyword = tuple[re.Pattern[str], str, str, bool]
 
 
-def _keyword_table(catalog: Mapping[str, Block]) -> list[_Keyword]:
+def _keyword_table(catalog: Mapping[str, Block]) -> tuple[_Keyword, ...]:
     """(regex, block id, phrase, weak) for every block word; a block's own keywords first, so
     that a phrase two blocks share goes to the block that declared it."""
+    return _keyword_table_for(tuple((bid, b.keywords) for bid, b in sorted(catalog.items())))
+
+
+@cache  # compiled once per catalog: hundreds of patterns, the bulk of planning time otherwise
+def _keyword_table_for(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[_Keyword, ...]:
     table: list[tuple[int, _Keyword]] = []
-    for block_id, block in sorted(catalog.items()):
-        own = [k.strip().lower() for k in block.keywords]
+    for block_id, block_keywords in keywords:
+        own = [k.strip().lower() for k in block_keywords]
         mine = [k for k in (*SYNONYMS.get(block_id, ()), block_id.lower()) if k not in own]
         for rank, phrases in enumerate((own, mine)):
             for phrase in dict.fromkeys(phrases):
@@ -778,7 +793,7 @@ def _keyword_table(catalog: Mapping[str, Block]) -> list[_Keyword]:
                     continue  # a page, not a block: see _compose
                 weak = phrase in WEAK_WORDS
                 table.append((rank, (re.compile(_phrase_re(phrase)), block_id, phrase, weak)))
-    return [entry for _, entry in sorted(table, key=lambda pair: pair[0])]
+    return tuple(entry for _, entry in sorted(table, key=lambda pair: pair[0]))
 
 
 @dataclass
@@ -788,7 +803,7 @@ class _Mentions:
     negated: set[str]
 
 
-def _find_mentions(p: _Prompt, table: list[_Keyword], *, in_quotes: bool = False) -> _Mentions:
+def _find_mentions(p: _Prompt, table: Sequence[_Keyword], *, in_quotes: bool = False) -> _Mentions:
     """Block words in the prompt; `in_quotes` also reads quoted text (the last resort for a
     prompt like '{"component": "navbar"}')."""
     mask = p.mask
@@ -803,7 +818,7 @@ def _find_mentions(p: _Prompt, table: list[_Keyword], *, in_quotes: bool = False
         p.mask = mask
 
 
-def _find_mentions_unmasked(p: _Prompt, table: list[_Keyword]) -> _Mentions:
+def _find_mentions_unmasked(p: _Prompt, table: Sequence[_Keyword]) -> _Mentions:
     quiet = p.quiet
     raw: list[tuple[int, _Mention]] = []
     for rank, (rx, block_id, phrase, weak) in enumerate(table):
@@ -1239,6 +1254,9 @@ def _form_list(
             p.consume(s)
         items = [s for s in items if s not in providers]
         mention_like = [False for _ in items]
+    # "the message 'They will get an invite'": a text of the block, read by _apply_texts
+    items = [s for s in items if s.quoted or p.quote_at(_skip_spaces(p, s.end)) is None]
+    mention_like = mention_like[: len(items)] + [False] * (len(items) - len(mention_like))
     for s in items:
         if _VERB_ITEM.match(p.low[s.start : s.end]):
             reading.actions.append((-s.start - 1, p.surface(s)))  # a secondary action
@@ -1331,6 +1349,7 @@ def _apply(reading: _Reading, catalog: Mapping[str, Block]) -> None:
         _apply_hit(reading, hit)
     _apply_pricing(reading)
     _drop_negated_fields(reading)
+    _mark_done(reading)
     _apply_subjects(reading)
     for d in reading.drafts:
         if d.id == "cards" and "items" not in d.set:
@@ -1394,6 +1413,12 @@ def _merge_hits(reading: _Reading) -> list[tuple[_Draft, str, _Hit]]:
             slot, target = "links", owner  # footer "columns: Product, Company, Legal"
         else:
             target = reading.route(hit.pos, slot) if slot else None
+        if target is None and slot == "links" and len(hit.items) == 1:
+            # "a CTA with a 'Talk to sales' link": no section has links; it is an action
+            if owner.supports("actions") and "secondary" not in owner.set:
+                owner.section.secondary_action = _clip(reading.p.surface(hit.items[0]), 60)
+                owner.set.add("secondary")
+            continue
         if target is None:
             continue
         key = (id(target), slot)
@@ -1750,7 +1775,7 @@ def _item_for(kind: str, name: str, base: Item, index: int) -> Item:
             else f"Discover {name}: thoughtfully made and ready when you are."
         )
     elif kind == "blog":
-        item.description = f"What we learned about {name.lower()}, and what we would do again."
+        item.description = f"{name}: the story behind it, what worked and what we would change."
     elif kind == "stats":
         title, value = _split_figure(name)
         item.title = _clip(title, 200)
@@ -2081,6 +2106,23 @@ _NEGATED_FIELD = re.compile(
 )
 
 
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_DONE_RE = re.compile(
+    r"\bmark(?:ed)?\s+(?:the\s+)?(first|second|third|fourth|fifth|last)\s+(?:one\s+|item\s+"
+    r"|task\s+|todo\s+)?(?:as\s+)?(?:done|completed?|checked|finished)"
+)
+
+
+def _mark_done(reading: _Reading) -> None:
+    """ "Mark the first as done": a todo item starts checked."""
+    for m in _DONE_RE.finditer(reading.p.low):
+        draft = reading.owner(m.start())
+        if draft.kind() == "todo" and draft.section.items:
+            index = _ORDINALS[m.group(1)]
+            if index < len(draft.section.items):
+                draft.section.items[index].done = True
+
+
 def _drop_negated_fields(reading: _Reading) -> None:
     """ "login form without the remember me option" → no Remember me field."""
     p = reading.p
@@ -2161,7 +2203,9 @@ def _tier_price(name: str) -> tuple[str, float | None, bool]:
     value, yearly = _money(m)
     cleaned = (name[: m.start()] + name[m.end() :]).strip()
     cleaned = re.sub(r"\(\s*(?:/\s*)?(?:mo(?:nth)?|month(?:ly)?)?\s*\)", "", cleaned).strip()
-    cleaned = re.sub(r"(?:\s+(?:at|for|@|-|:)|\(\s*\)|\s*[-:(])\s*$", "", cleaned).strip(" -:(")
+    cleaned = re.sub(
+        r"(?:\s+(?:at|for|@|-|:|priced|costing|costs|is)|\(\s*\)|\s*[-:(])+\s*$", "", cleaned
+    ).strip(" -:(")
     return cleaned or name, value, yearly
 
 
@@ -2173,10 +2217,13 @@ def _apply_tiers(reading: _Reading, draft: _Draft, hit: _Hit, names: list[str]) 
         return
     tiers = _resize_tiers(sec.tiers, n)
     renames: dict[str, str] = {}
+    listed = [bool(_PRICE_LIST.match(reading.p.text, s.end)) for s in _dedupe_spans(reading, hit)]
     for index, (tier_name, price, yearly) in enumerate(parsed):
         tier = tiers[index]
         renames[tier.name] = tier_name
         tier.name = _clip(tier_name, 60)
+        if index < len(listed) and listed[index]:
+            price = None  # "Free and Pro priced at $0 and $12": a list of prices, read in order
         if price is not None:
             monthly = price / 12 if yearly else price
             tier.price_monthly = round(monthly, 2)
@@ -2191,6 +2238,21 @@ def _apply_tiers(reading: _Reading, draft: _Draft, hit: _Hit, names: list[str]) 
                 tier.description = re.sub(rf"\b{re.escape(old)}\b", new, tier.description)
     sec.tiers = tiers
     draft.set.add("tiers")
+
+
+_PRICE_LIST = re.compile(r"\s*(?:,|and|&|or|/)\s*(?:[$€£¥]\s?)?\d")
+
+
+def _dedupe_spans(reading: _Reading, hit: _Hit) -> list[_Span]:
+    """The hit's items, first of each name (matching `_dedupe` of their surfaces)."""
+    seen: set[str] = set()
+    out = []
+    for s in hit.items:
+        key = reading.p.surface(s).lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
 
 
 def _resize_tiers(tiers: list[Tier], n: int) -> list[Tier]:
@@ -2351,7 +2413,7 @@ def _action_labels(p: _Prompt) -> list[tuple[int, str]]:
         # after: "button labelled 'Save'", "buttons: Save and Cancel"
         after = re.match(
             r"\s*(?:labell?ed|saying|that\s+says|which\s+says|reading|that\s+reads|with\s+(?:the\s+)?"
-            r"(?:text|label)|called|named|titled|[:=])\s*",
+            r"(?:text|label)|called|named|titled|[:=])\s*|\s+(?=['\"`])",
             p.low[end:],
         )
         if after is not None:
@@ -2397,13 +2459,25 @@ def _action_labels(p: _Prompt) -> list[tuple[int, str]]:
             p.consume(quote)
             found.append((-m.start() - 1, _clip(p.surface(quote), 60)))
             continue
-        before = p.low[max(0, m.start() - 40) : m.start()]
-        run = re.search(r"(?:\ba|\ban|\bthe|,|\bwith|\band)\s+((?:[\w'?-]+\s+){1,3})$", before)
-        if run is not None and not p.masked(m.start() - len(run.group(1)), m.start()):
-            words = run.group(1).split()
-            if words and words[0] not in STOPWORDS and _count_word(words[0]) is None:
-                begin = m.start() - len(run.group(1))
-                found.append((-m.start() - 1, _clip(p.surface(_Span(begin, m.start())), 60)))
+        if p.low[m.start() : m.end()] != "link":
+            continue
+        spans = [
+            span
+            for span in _words_before(p, m.start(), plural=False)
+            if not p.masked(span.start, span.end)
+            and not set(p.low[span.start : span.end].split()) <= _ADJECTIVES | STOPWORDS
+        ]
+        target = re.match(
+            r"\s+to\s+(?:the\s+|our\s+|your\s+)?([\w'-]+(?:\s+[\w'-]+)?)", p.low[m.end() :]
+        )
+        if not spans and target:  # "a link to the docs"
+            words = target.group(1).split()
+            if words[-1] in STOPWORDS | ARTICLES:
+                words = words[:1]
+            start = m.end() + target.start(1)
+            spans = [_Span(start, start + len(" ".join(words)))]
+        for span in spans:
+            found.append((-m.start() - 1, _clip(p.surface(span), 60)))
     return found
 
 
@@ -2449,15 +2523,8 @@ def _words_before(p: _Prompt, start: int, plural: bool) -> list[_Span]:
 
 def _apply_actions(reading: _Reading) -> None:
     for pos, label in reading.actions:
-        if pos < 0:  # "a 'Learn more' link": the secondary action of a block without links
-            owner = reading.owner(-pos - 1)
-            if (
-                owner.supports("actions")
-                and not owner.supports("links")
-                and "secondary" not in owner.set
-            ):
-                owner.section.secondary_action = label
-                owner.set.add("secondary")
+        if pos < 0:  # a link, at -pos - 1
+            _add_link(reading.owner(-pos - 1), label)
             continue
         owner = reading.owner(pos)
         if owner.supports("tiers") and owner.section.tiers:
@@ -2468,6 +2535,32 @@ def _apply_actions(reading: _Reading) -> None:
         if target is None:
             continue
         _add_action(target, label)
+
+
+def _add_link(owner: _Draft, label: str) -> None:
+    """A link the user named: the action that already means it ("a forgot password link" on a
+    login form), a link of a block with links ("a navbar with a 'Docs' link"), or else the
+    block's secondary action ("a hero with a 'Learn more' link")."""
+    sec = owner.section
+    if _rename_action(sec, label):
+        return
+    if owner.supports("links") and owner.kind() != "nav":
+        if label.lower() not in {link.label.lower() for link in sec.links}:
+            sec.links = [*sec.links, Link(label=label, href=_href(label))][:20]
+    elif owner.supports("actions") and "secondary" not in owner.set:
+        sec.secondary_action = label
+        owner.set.add("secondary")
+
+
+def _rename_action(sec: Section, label: str) -> bool:
+    """Give the user's wording to the action that already means `label`, if there is one."""
+    kind = _norm_action(label)
+    for attr in ("primary_action", "secondary_action"):
+        current = getattr(sec, attr)
+        if current and _norm_action(current) == kind:
+            setattr(sec, attr, label)
+            return True
+    return False
 
 
 def _norm_action(label: str) -> str:
@@ -2577,11 +2670,11 @@ def _apply_texts(reading: _Reading) -> None:
     if p.has_case:
         for m in _HEADING_CASED.finditer(p.text):
             take(m, "heading")
-    for m in _HEADING_QUOTE_ONLY.finditer(p.low):
-        take(m, "heading", quote_only=True)
     for m in _BODY_RE.finditer(p.low):
         if reading.owner(m.start()).supports("body"):
             take(m, "body", quote_only=True)
+    for m in _HEADING_QUOTE_ONLY.finditer(p.low):
+        take(m, "heading", quote_only=True)
 
 
 def _apply_leftover_quotes(reading: _Reading) -> None:
@@ -2635,7 +2728,7 @@ def _brand_span(p: _Prompt) -> tuple[int, _Span] | None:
             return business.start(), quote
     patterns = (
         r"\b(?:called|named|brand(?:ed)?(?:\s+name)?(?:\s+is)?|company\s+name(?:\s+is)?"
-        r"|product\s+name(?:\s+is)?|logo\s+(?:text|reading|saying))\s*:?\s+",
+        r"|product\s+name(?:\s+is)?|logo(?:\s+(?:text|reading|saying|called|named))?)\s*:?\s+",
         r"\bfor\s+(?!a\b|an\b|the\b|my\b|our\b|your\b|their\b)",
         r"\bby\s+(?!a\b|an\b|the\b)",
     )
@@ -2735,6 +2828,14 @@ def _apply_brand(reading: _Reading) -> None:
             return
 
 
+# ", a UX researcher", ", senior engineer at Stripe", " who is a designer"
+_ROLE = re.compile(
+    r"\s*(?:,\s*|\s+(?:who\s+is|is|works\s+as|as)\s+)"
+    r"(?:(?:a|an|the|our)\s+([^,.;!?]{1,60}?)|([a-z][^,.;!?]{1,60}?))"
+    r"(?=\s*(?:[,.;!?]|\swith\b|\swho\b|$))"
+)
+
+
 def _apply_person(reading: _Reading) -> None:
     """Profile cards: "profile card for Jane Cooper, a product designer at Acme"."""
     p = reading.p
@@ -2764,14 +2865,12 @@ def _apply_person(reading: _Reading) -> None:
         d.section.heading = _clip(m.group(1), 200)
         d.set.add("heading")
         p.add_mask(m.start(1), m.end(1))
-        role = re.compile(
-            r"\s*(?:,\s*|\s+(?:who\s+is|is|works\s+as|as)\s+)(?:(?:a|an|the|our)\s+)?"
-            r"([a-z][^,.;!?]{1,60}?)(?=\s*(?:[,.;!?]|\swith\b|\swho\b|$))"
-        ).match(p.text, m.end(1))
+        role = _ROLE.match(p.text, m.end(1))
         if role is not None:
-            d.section.subheading = _clip(_sentence(role.group(1)), 600)
+            group = 1 if role.group(1) else 2
+            d.section.subheading = _clip(_sentence(role.group(group)), 600)
             d.set.add("subheading")
-            p.add_mask(role.start(1), role.end(1))
+            p.add_mask(role.start(group), role.end(group))
 
 
 def _apply_subjects(reading: _Reading) -> None:
@@ -2793,7 +2892,7 @@ def _apply_subjects(reading: _Reading) -> None:
             continue
         owner = reading.owner(m.start())
         if owner.supports("heading") and "heading" not in owner.set and owner.id in {
-            "table", "cards", "todo", "blog", "dashboard",
+            "table", "cards", "todo", "blog",
         }:  # fmt: skip
             recent = re.search(r"\b(recent|latest)\s+$", p.low[m.start(1) - 8 : m.start(1)])
             label = " ".join(words)

@@ -329,6 +329,26 @@ def _has_field(plan: Plan, block: str, field_type: str) -> None:
     assert field_type in fields_of(plan, block).values()
 
 
+def _quote_navbar(plan: Plan) -> None:
+    sec = section(plan, "navbar")
+    assert [link.label for link in sec.links] == ["Home", "Products", "About", "Contact"]
+    assert sec.primary_action == "Get a quote"
+
+
+def _done(plan: Plan, done: list[bool]) -> None:
+    assert [i.done for i in section(plan, "todo").items] == done
+
+
+def _invite_modal(plan: Plan) -> None:
+    sec = section(plan, "modal")
+    assert sec.body == "They will get an email invite"
+    assert "Message" not in fields_of(plan, "modal")
+
+
+def _text(plan: Plan, block: str, attr: str, text: str) -> None:
+    assert getattr(section(plan, block), attr) == text
+
+
 STORIES = [
     # the design's own example
     Story("pricing section with three tiers and a monthly/yearly toggle", ["pricing"],
@@ -500,6 +520,39 @@ STORIES = [
           "LandingPage"),
     Story("a modal with an email input and a 'Remove' button", ["modal"], "Modal", ["Remove"],
           lambda plan: _has_field(plan, "modal", "email")),
+    Story("sign in form with fields for email and password plus a remember me checkbox",
+          ["login"], "LoginForm", ["Email", "Password", "Remember me"], _login_fields),
+    Story("a login card with an email field, a password field and a checkbox labelled Keep me "
+          "signed in", ["login"], "LoginCard", ["Keep me signed in"],
+          lambda plan: _has_field(plan, "login", "checkbox")),
+    Story("login form with a forgot password link", ["login"], "LoginForm", ["Forgot password"]),
+    Story("A pricing section with plans Free and Pro priced at $0 and $12 per month",
+          ["pricing"], "PricingSection", ["Free", "Pro"], _free_and_pro),
+    Story("a stats section with the labels Users, Revenue and Uptime", ["stats"],
+          "StatsSection", ["Users", "Revenue", "Uptime"], _count("stats", 3)),
+    Story("a cta with a 'Get going' button and an 'Ask us anything' link", ["cta"],
+          "CallToAction", ["Get going", "Ask us anything"]),
+    Story("a navbar with a 'Changelog' link", ["navbar"], "Navbar", ["Changelog", "Docs"]),
+    Story("hero with a secondary link to the docs", ["hero"], "HeroSection", ["Docs"]),
+    Story("an faq with 3 questions about shipping", ["faq"], "FaqSection", ["shipping"],
+          _count("faq", 3)),
+    Story('Navbar: logo Acme, links Home / Products / About / Contact, CTA button "Get a quote".',
+          ["navbar"], "Navbar", ["Home", "Products", "Get a quote"], _quote_navbar),
+    Story("Make a todo app with tasks: Write report, Review PR, Deploy to prod. Mark the first "
+          "as done.", ["todo"], "TodoApp", ["Write report", "Review PR", "Deploy to prod"],
+          lambda plan: _done(plan, [True, False, False])),
+    Story("a modal titled 'Invite your team' with the message 'They will get an email invite' "
+          "and an email field", ["modal"], "Modal",
+          ["Invite your team", "They will get an email invite"], _invite_modal),
+    Story("profile card for Maya Lin, a UX researcher, with the bio 'I study how people use "
+          "software' and links to GitHub and Dribbble", ["profile"], "ProfileCard",
+          ["Maya Lin", "UX researcher", "I study how people use software", "Dribbble"]),
+    Story("a sidebar layout with a body saying 'Welcome back'", ["sidebar"], "SidebarLayout",
+          ["Welcome back"], lambda plan: _text(plan, "sidebar", "body", "Welcome back")),
+    Story("features grid with 3 features titled Speed, Safety and Scale", ["features"],
+          "FeaturesGrid", ["Speed", "Safety", "Scale"], _count("features", 3)),
+    Story("a hero with badges 'New', 'Open source' and 'v2'", ["hero"], "HeroSection",
+          ["New", "Open source", "v2"], _count("hero", 3)),
 ]  # fmt: skip
 
 
