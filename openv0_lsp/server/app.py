@@ -12,6 +12,7 @@ and on first use.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from functools import partial
@@ -139,6 +140,7 @@ def _warm_up(templates_path: Path | None) -> None:
         from openv0_lsp.pipeline.generate import warm_up
 
         warm_up(templates_path)
+        gc.freeze()  # start-up objects never die: keep them out of every later collection
     except Exception:  # a broken template folder is reported when a generation uses it
         log.warning("warm-up failed", exc_info=True)
 
