@@ -10,13 +10,15 @@ whole or not at all, and a cancel never lands half-way through it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from openv0_lsp.config import Settings
 from openv0_lsp.pipeline.catalog import load_catalog, template_file
@@ -28,6 +30,7 @@ from openv0_lsp.pipeline.write import Target, choose_target, content_hash, write
 from openv0_lsp.store import HistoryStore
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Each step with the percentage reached when it starts.
 STEPS: tuple[tuple[str, int], ...] = (
@@ -45,6 +48,16 @@ STEP_TITLES = {
     "validate": "Validating",
     "write": "Writing",
 }
+
+
+# One worker for the CPU-bound steps of every generation: concurrent generations queue their
+# steps instead of several threads fighting the event loop's thread for the GIL.
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openv0-pipeline")
+
+
+async def _in_worker(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    call = functools.partial(function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_WORKER, call)
 
 
 class ProgressSink(Protocol):
@@ -135,7 +148,7 @@ async def generate_component(
         step_ms[name] = round((time.perf_counter() - step_ms[name]) * 1000, 2)
 
     await step("plan", "reading the prompt (offline planner)")
-    plan = await asyncio.to_thread(
+    plan = await _in_worker(
         plan_offline,
         request.prompt,
         framework=framework,
@@ -146,7 +159,7 @@ async def generate_component(
 
     blocks = ", ".join(s.block for s in plan.sections)
     await step("scaffold", f"{plan.name} from {blocks}")
-    scaffold = await asyncio.to_thread(scaffold_component, plan, templates_path=templates)
+    scaffold = await _in_worker(scaffold_component, plan, templates_path=templates)
     done("scaffold")
 
     await step("enhance", "offline: the template is the component (no model)")
@@ -155,7 +168,7 @@ async def generate_component(
 
     target = _target(request, plan.name)
     await step("validate", f"parsing {target.path.name}")
-    findings = await asyncio.to_thread(
+    findings = await _in_worker(
         validate_component,
         code,
         framework=framework,
