@@ -25,7 +25,6 @@ from openv0_lsp.pipeline.generate import (
     preflight,
 )
 from openv0_lsp.pipeline.write import WriteError
-from openv0_lsp.store import new_generation_id
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,15 +84,8 @@ def generate(args: argparse.Namespace) -> int:
         message = f"workspace {workspace} is not a folder"
         _emit(args, {"status": "failed", "message": message}, f"error: {message}", error=True)
         return 2
-    request = GenerationRequest(
-        generation_id=new_generation_id(),
-        prompt=arguments.prompt,
-        workspaces=[workspace.resolve()],
-        settings=settings,
-        path=arguments.path,
-        name=arguments.name,
-        framework=arguments.framework,
-        overwrite=arguments.overwrite,
+    request = GenerationRequest.from_arguments(
+        arguments, workspaces=[workspace.resolve()], settings=settings
     )
     try:
         preflight(request)
@@ -104,26 +96,8 @@ def generate(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
-    _emit(args, result_json(result), _describe(result), error=False)
+    _emit(args, result.to_json(), _describe(result), error=False)
     return 0
-
-
-def result_json(result: GenerationResult) -> dict[str, Any]:
-    return {
-        "status": result.status,
-        "generationId": result.generation_id,
-        "component": result.component,
-        "files": [str(p) for p in result.files],
-        "provider": result.provider,
-        "model": result.model,
-        "ms": result.ms,
-        "stepMs": result.step_ms,
-        "message": result.message,
-        "diagnostics": [
-            {"line": f.line + 1, "column": f.column + 1, "code": f.code, "message": f.message}
-            for f in result.findings
-        ],
-    }
 
 
 def _describe(result: GenerationResult) -> str:

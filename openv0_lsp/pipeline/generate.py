@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from openv0_lsp.config import Settings
 from openv0_lsp.pipeline.catalog import load_catalog, template_file
@@ -27,7 +27,10 @@ from openv0_lsp.pipeline.plan_offline import plan_offline
 from openv0_lsp.pipeline.scaffold import scaffold_component, template_environment
 from openv0_lsp.pipeline.validate import Finding, validate_component
 from openv0_lsp.pipeline.write import Target, choose_target, content_hash, write_atomically
-from openv0_lsp.store import HistoryStore
+from openv0_lsp.store import HistoryStore, new_generation_id
+
+if TYPE_CHECKING:
+    from openv0_lsp.commands import GenerateArguments
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -79,6 +82,21 @@ class GenerationRequest:
     framework: Framework | None = None
     overwrite: bool = False
 
+    @classmethod
+    def from_arguments(
+        cls, arguments: GenerateArguments, *, workspaces: Sequence[Path], settings: Settings
+    ) -> GenerationRequest:
+        return cls(
+            generation_id=new_generation_id(),
+            prompt=arguments.prompt,
+            workspaces=workspaces,
+            settings=settings,
+            path=arguments.path,
+            name=arguments.name,
+            framework=arguments.framework,
+            overwrite=arguments.overwrite,
+        )
+
 
 @dataclass(kw_only=True)
 class GenerationResult:
@@ -93,6 +111,30 @@ class GenerationResult:
     findings: list[Finding] = field(default_factory=list)
     code: str = ""
     step_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The outcome as the LSP command and `openv0 generate --json` return it."""
+        return {
+            "generationId": self.generation_id,
+            "status": self.status,
+            "message": self.message,
+            "component": self.component,
+            "files": [str(p) for p in self.files],
+            "provider": self.provider,
+            "model": self.model,
+            "ms": self.ms,
+            "stepMs": self.step_ms,
+            "diagnostics": [
+                {
+                    "line": f.line + 1,
+                    "column": f.column + 1,
+                    "severity": f.severity,
+                    "code": f.code,
+                    "message": f.message,
+                }
+                for f in self.findings
+            ],
+        }
 
 
 def _framework(request: GenerationRequest) -> Framework:

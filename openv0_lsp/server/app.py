@@ -216,19 +216,11 @@ async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
         raise _invalid(str(exc)) from exc
     from openv0_lsp.pipeline.generate import GenerationError, GenerationRequest, preflight
     from openv0_lsp.pipeline.write import WriteError
-    from openv0_lsp.store import new_generation_id
 
-    generation_id = new_generation_id()
-    request = GenerationRequest(
-        generation_id=generation_id,
-        prompt=arguments.prompt,
-        workspaces=ls.workspace_paths(),
-        settings=ls.settings,
-        path=arguments.path,
-        name=arguments.name,
-        framework=arguments.framework,
-        overwrite=arguments.overwrite,
+    request = GenerationRequest.from_arguments(
+        arguments, workspaces=ls.workspace_paths(), settings=ls.settings
     )
+    generation_id = request.generation_id
     try:
         preflight(request)
     except WriteError as exc:
@@ -331,19 +323,8 @@ async def _show_document(ls: OpenV0Server, uri: str) -> None:
 
 
 def _result_payload(result: GenerationResult) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "generationId": result.generation_id,
-        "status": result.status,
-        "message": result.message,
-        "component": result.component,
-        "files": [str(p) for p in result.files],
-        "provider": result.provider,
-        "model": result.model,
-        "ms": result.ms,
-        "stepMs": result.step_ms,
-        "diagnostics": len(result.findings),
-        "previewUrl": None,
-    }
+    payload = result.to_json()
+    payload["previewUrl"] = None
     if result.files:
         payload["uri"] = from_fs_path(str(result.files[0]))
     return payload

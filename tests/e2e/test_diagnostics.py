@@ -55,7 +55,8 @@ async def test_a_finding_becomes_a_diagnostic_on_the_written_file(
 
     assert result["status"] == "written"
     assert result["component"] == "AvatarBadge"
-    assert result["diagnostics"] == 1
+    [finding] = result["diagnostics"]
+    assert finding["code"] == "img-alt" and finding["severity"] == "warning"
     uri = from_fs_path(result["files"][0])
     await wait_until(lambda: client.diagnostics.get(uri))
     [diagnostic] = client.diagnostics[uri]

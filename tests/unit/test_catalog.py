@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import tree_sitter_html
-import tree_sitter_typescript
-from tree_sitter import Language, Parser
 
 from openv0_lsp.pipeline.catalog import load_catalog
 from openv0_lsp.pipeline.plan import FRAMEWORKS, Plan
 from openv0_lsp.pipeline.scaffold import scaffold_component
+from tests.tree_sitter_oracle import parse_errors
 
 CATALOG = load_catalog()
-LANGUAGES = {
-    "react": Language(tree_sitter_typescript.language_tsx()),
-    "html": Language(tree_sitter_html.language()),
-}
-
-
-def _error_nodes(code: str, framework: str) -> list[str]:
-    tree = Parser(LANGUAGES[framework]).parse(code.encode())
-    found: list[str] = []
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            found.append(f"{node.type} at {node.start_point}")
-        stack.extend(node.children)
-    return found
 
 
 def test_the_catalog_has_at_least_twenty_blocks():
@@ -40,7 +22,7 @@ def test_block_renders_and_parses(block_id: str, framework: str):
     block = CATALOG[block_id]
     plan = Plan(name=block.component_name, framework=framework, sections=[block.defaults])
     code = scaffold_component(plan).code
-    assert _error_nodes(code, framework) == []
+    assert parse_errors(code, framework) == []
     if framework == "react":
         assert f"export default {block.component_name};" in code
     # the block's default content is what the user sees
@@ -55,6 +37,6 @@ def test_blocks_compose_into_one_component(framework: str):
     for start in range(0, len(sections), 10):
         plan = Plan(name="KitchenSink", framework=framework, sections=sections[start : start + 10])
         code = scaffold_component(plan).code
-        assert _error_nodes(code, framework) == []
+        assert parse_errors(code, framework) == []
         if framework == "react":
             assert "export default function KitchenSink()" in code

@@ -14,23 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-import tree_sitter_html
-import tree_sitter_typescript
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import escape
-from tree_sitter import Language, Parser
 
 from openv0_lsp.pipeline.catalog import Block, load_catalog
 from openv0_lsp.pipeline.plan import ACCENTS, COMPONENT_NAME, FRAMEWORKS, Item, Plan, Section
 from openv0_lsp.pipeline.plan_offline import MAX_PROMPT_CHARS, plan_offline
 from openv0_lsp.pipeline.scaffold import scaffold_component
+from tests.tree_sitter_oracle import parse_errors
 
 CATALOG = load_catalog()
 LANDING = ["navbar", "hero", "features", "cta", "footer"]
-LANGUAGES = {
-    "react": Language(tree_sitter_typescript.language_tsx()),
-    "html": Language(tree_sitter_html.language()),
-}
 
 
 def plan_for(prompt: str, **kwargs) -> Plan:
@@ -66,17 +60,6 @@ def rendered(text: str, framework: str) -> str:
     if framework == "react":
         return str(htmlsafe_json_dumps(text))[1:-1]
     return str(escape(text))
-
-
-def parse_errors(code: str, framework: str) -> list[str]:
-    tree = Parser(LANGUAGES[framework]).parse(code.encode())
-    found, stack = [], [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            found.append(f"{node.type} at {node.start_point}")
-        stack.extend(node.children)
-    return found
 
 
 def assert_named(plan: Plan, specific: str) -> None:
