@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="generate a component from a prompt")
     gen.add_argument("prompt", help='what to build, e.g. "pricing section with three tiers"')
-    gen.add_argument("--workspace", type=Path, default=Path.cwd(), help="project folder (.)")
+    gen.add_argument(
+        "--workspace", type=Path, default=Path.cwd(), help="project folder (.); made if missing"
+    )
     gen.add_argument("--framework", choices=["react", "html"], help="react (default) or html")
     gen.add_argument("--name", help="component name (PascalCase)")
     gen.add_argument("--path", help="file or folder to write, relative to the workspace")
@@ -80,7 +82,7 @@ def generate(args: argparse.Namespace) -> int:
         _emit(args, {"status": "failed", "message": str(exc)}, f"error: {exc}", error=True)
         return 2
     workspace = args.workspace.expanduser()
-    if not workspace.is_dir():
+    if workspace.exists() and not workspace.is_dir():
         message = f"workspace {workspace} is not a folder"
         _emit(args, {"status": "failed", "message": message}, f"error: {message}", error=True)
         return 2
@@ -89,6 +91,9 @@ def generate(args: argparse.Namespace) -> int:
     )
     try:
         preflight(request)
+        if not workspace.exists():  # a new project: the folder is made with the first file
+            print(f"creating {workspace}", file=sys.stderr)
+            workspace.mkdir(parents=True)
         result = asyncio.run(generate_component(request, _progress(args.json)))
     except (WriteError, GenerationError, ValueError) as exc:
         _emit(args, {"status": "failed", "message": str(exc)}, f"error: {exc}", error=True)

@@ -64,6 +64,18 @@ def test_bad_input_exits_non_zero_with_the_reason_and_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_new_workspace_folder_is_made_and_a_file_is_not_a_workspace(tmp_path: Path):
+    done = run("generate", "a navbar", "--workspace", str(tmp_path / "new-app"), "--json")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "new-app" / "components" / "Navbar.tsx").is_file()
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    refused = run("generate", "a navbar", "--workspace", str(a_file), "--json")
+    assert refused.returncode == 2
+    assert "is not a folder" in json.loads(refused.stdout)["message"]
+
+
 def test_status_shows_the_settings_in_force(tmp_path: Path):
     done = run("status", "--json", env={**ENV, "OPENV0_FRAMEWORK": "html"})
     assert done.returncode == 0
