@@ -51,6 +51,8 @@ class GenerationProgress:
         if self._token is None:
             self._log(f"{self._title}: {message}")
             return
+        # A client may reuse its own token: a cancel of an earlier job must not hit this one.
+        self._server.work_done_progress.tokens.pop(self._token, None)
         self._server.work_done_progress.begin(
             self._token,
             types.WorkDoneProgressBegin(
@@ -80,6 +82,8 @@ class GenerationProgress:
                 self._token, types.WorkDoneProgressEnd(message=message)
             )
             self._active = False
+            # pygls never forgets ended tokens; without this a long session grows per generation
+            self._server.work_done_progress.tokens.pop(self._token, None)
         else:
             self._log(f"{self._title}: {message}")
 

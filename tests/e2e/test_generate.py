@@ -162,3 +162,20 @@ async def test_status_reports_the_offline_provider(client: LanguageClient, tmp_p
     assert status["provider"] == "offline"
     assert status["workspaceFolders"] == [str(tmp_path)]
     assert status["settings"]["framework"] == "react"
+
+
+async def test_a_client_token_carries_the_progress_when_the_client_sends_one(
+    client: LanguageClient, tmp_path: Path
+):
+    """A client that declares no progress support but sends a workDoneToken still gets it."""
+    await open_session(client, tmp_path, profile="bare")
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="openv0.generate", arguments=[{"prompt": PROMPT}], work_done_token="mine-1"
+        )
+    )
+    assert result["status"] == "written"
+    reports = client.progress_reports["mine-1"]
+    assert isinstance(reports[0], types.WorkDoneProgressBegin)
+    assert [r.message.split(":")[0] for r in reports[1:-1]] == STEPS
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd)
