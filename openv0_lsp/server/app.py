@@ -198,11 +198,15 @@ def on_code_action(ls: OpenV0Server, params: types.CodeActionParams) -> list[typ
     ]
 
 
+def _show_error(ls: OpenV0Server, message: str) -> None:
+    ls.window_show_message(
+        types.ShowMessageParams(type=types.MessageType.Error, message=f"OpenV0: {message}")
+    )
+
+
 def _invalid(message: str, *, show: OpenV0Server | None = None) -> JsonRpcException:
     if show is not None:
-        show.window_show_message(
-            types.ShowMessageParams(type=types.MessageType.Error, message=f"OpenV0: {message}")
-        )
+        _show_error(show, message)
     return JsonRpcInvalidParams(message=message)
 
 
@@ -226,9 +230,7 @@ async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
     except WriteError as exc:
         raise _invalid(str(exc), show=ls) from exc
     except GenerationError as exc:
-        ls.window_show_message(
-            types.ShowMessageParams(type=types.MessageType.Error, message=f"OpenV0: {exc}")
-        )
+        _show_error(ls, str(exc))
         raise JsonRpcException(message=str(exc), code=REQUEST_FAILED) from exc
 
     params = execute_command_params.get()
@@ -293,11 +295,7 @@ async def _run(
     )
     progress.end(result.message)
     if result.status == "failed":
-        ls.window_show_message(
-            types.ShowMessageParams(
-                type=types.MessageType.Error, message=f"OpenV0: {result.message}"
-            )
-        )
+        _show_error(ls, result.message)
     payload = _result_payload(result)
     if result.status == "written":
         uri = payload["uri"]
