@@ -35,22 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Each step with the percentage reached when it starts.
-STEPS: tuple[tuple[str, int], ...] = (
-    ("plan", 5),
-    ("scaffold", 25),
-    ("enhance", 45),
-    ("validate", 70),
-    ("write", 90),
-)
-STEP_PERCENT = dict(STEPS)
-STEP_TITLES = {
-    "plan": "Planning the component",
-    "scaffold": "Laying down the base code",
-    "enhance": "Enhancing",
-    "validate": "Validating",
-    "write": "Writing",
-}
+# Each step, in order, with the percentage reached when it starts.
+STEP_PERCENT = {"plan": 5, "scaffold": 25, "enhance": 45, "validate": 70, "write": 90}
 
 
 # One worker for the CPU-bound steps of every generation: concurrent generations queue their

@@ -41,14 +41,21 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _split_existing(path: Path) -> tuple[Path, list[Path]]:
+    """The deepest existing ancestor of `path` (or itself), and the missing ones below it,
+    outermost first."""
+    existing = path
+    missing: list[Path] = []
+    while not existing.exists() and existing != existing.parent:
+        missing.append(existing)
+        existing = existing.parent
+    return existing, missing[::-1]
+
+
 def _resolved_parent_chain(path: Path) -> Path:
     """Resolve symlinks in the part of `path` that exists; keep the rest as written."""
-    existing = path
-    missing: list[str] = []
-    while not existing.exists() and existing != existing.parent:
-        missing.append(existing.name)
-        existing = existing.parent
-    return existing.resolve().joinpath(*reversed(missing))
+    existing, missing = _split_existing(path)
+    return existing.resolve().joinpath(*(p.name for p in missing))
 
 
 def _workspace_for(path: Path, workspaces: Sequence[Path]) -> Path | None:
@@ -103,10 +110,7 @@ def choose_target(
         folders = ", ".join(str(w) for w in workspaces)
         raise WriteError(f"path {raw!r} {where} a place outside the workspace folders ({folders})")
 
-    nearest = resolved.parent
-    while not nearest.exists():
-        nearest = nearest.parent
-    _check_writable(nearest)
+    _check_writable(_split_existing(resolved.parent)[0])
 
     note = ""
     replaces_generated = False
@@ -150,14 +154,10 @@ def write_atomically(target: Target, text: str) -> None:
     """
     created: list[Path] = []
     folder = target.path.parent
-    missing = []
-    probe = folder
-    while not probe.exists():
-        missing.append(probe)
-        probe = probe.parent
+    existing, missing = _split_existing(folder)
     try:
-        _check_writable(probe)
-        for path in reversed(missing):
+        _check_writable(existing)
+        for path in missing:
             path.mkdir()
             created.append(path)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.path.name}.", suffix=".tmp", dir=folder)

@@ -47,7 +47,6 @@ class OpenV0Server(LanguageServer):
     def __init__(self) -> None:
         super().__init__("openv0-lsp", __version__, protocol_cls=OpenV0Protocol)
         self.jobs = GenerationJobs()
-        self.warm_up: asyncio.Future[None] | None = None
         self._layers: dict[str, Any] = {}
         self._settings: Settings | None = None
         self._last_settings_message = ""
@@ -132,7 +131,7 @@ async def on_initialized(ls: OpenV0Server, params: types.InitializedParams) -> N
     # start-up path, so `initialize` is answered fast and the first generation is too.
     await ls.fetch_workspace_configuration()
     templates = ls.settings.templates_override()  # validated now: a bad value is named at once
-    ls.warm_up = asyncio.get_running_loop().run_in_executor(None, _warm_up, templates)
+    asyncio.get_running_loop().run_in_executor(None, _warm_up, templates)
 
 
 def _warm_up(templates_path: Path | None) -> None:
@@ -174,15 +173,8 @@ def on_code_action(ls: OpenV0Server, params: types.CodeActionParams) -> list[typ
     if selection.start == selection.end:
         return []
     document = ls.workspace.get_text_document(params.text_document.uri)
-    lines = document.lines[selection.start.line : selection.end.line + 1]
-    if not lines:
-        return []
-    if len(lines) == 1:
-        text = lines[0][selection.start.character : selection.end.character]
-    else:
-        text = lines[0][selection.start.character :] + "".join(lines[1:-1])
-        text += lines[-1][: selection.end.character]
-    prompt = text.strip().strip("/*{}#-").strip()
+    start, end = (document.offset_at_position(p) for p in (selection.start, selection.end))
+    prompt = document.source[start:end].strip().strip("/*{}#-").strip()
     if not prompt:
         return []
     return [

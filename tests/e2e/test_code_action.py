@@ -60,3 +60,18 @@ async def test_an_empty_selection_offers_nothing(client: LanguageClient, tmp_pat
     await open_session(client, tmp_path)
     uri = _open(client, tmp_path / "App.tsx")
     assert list(await _actions(client, uri, (1, 4), (1, 4))) == []
+
+
+async def test_selection_columns_are_utf16_as_lsp_says(client: LanguageClient, tmp_path: Path):
+    await open_session(client, tmp_path)
+    uri = from_fs_path(str(tmp_path / "Emoji.tsx"))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="typescriptreact", version=1, text="// 🚀 a pricing table\n"
+            )
+        )
+    )
+    # "🚀" is two UTF-16 units: "a pricing table" starts at column 6, ends at 21
+    [action] = await _actions(client, uri, (0, 6), (0, 21))
+    assert list(action.command.arguments) == [{"prompt": "a pricing table"}]
