@@ -16,7 +16,7 @@ from typing import Any
 
 from openv0_lsp import __version__
 from openv0_lsp.commands import GenerateArguments, InvalidArguments, parse_arguments
-from openv0_lsp.config import environment_layer, resolve_settings
+from openv0_lsp.config import environment_layer, resolve_settings, status_report
 from openv0_lsp.pipeline.generate import (
     GenerationError,
     GenerationRequest,
@@ -53,6 +53,11 @@ def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str, *, error
         print(text, file=sys.stderr if error else sys.stdout)
 
 
+def _fail(args: argparse.Namespace, message: str, exit_status: int) -> int:
+    _emit(args, {"status": "failed", "message": message}, f"error: {message}", error=True)
+    return exit_status
+
+
 def _progress(quiet: bool):
     def report(step: str, percentage: int, message: str) -> None:
         if not quiet:
@@ -79,13 +84,10 @@ def generate(args: argparse.Namespace) -> int:
     try:
         arguments = parse_arguments(GenerateArguments, "generate", (raw,))
     except InvalidArguments as exc:
-        _emit(args, {"status": "failed", "message": str(exc)}, f"error: {exc}", error=True)
-        return 2
+        return _fail(args, str(exc), 2)
     workspace = args.workspace.expanduser()
     if workspace.exists() and not workspace.is_dir():
-        message = f"workspace {workspace} is not a folder"
-        _emit(args, {"status": "failed", "message": message}, f"error: {message}", error=True)
-        return 2
+        return _fail(args, f"workspace {workspace} is not a folder", 2)
     request = GenerationRequest.from_arguments(
         arguments, workspaces=[workspace.resolve()], settings=settings
     )
@@ -96,8 +98,7 @@ def generate(args: argparse.Namespace) -> int:
             workspace.mkdir(parents=True)
         result = asyncio.run(generate_component(request, _progress(args.json)))
     except (WriteError, GenerationError, ValueError) as exc:
-        _emit(args, {"status": "failed", "message": str(exc)}, f"error: {exc}", error=True)
-        return 1
+        return _fail(args, str(exc), 1)
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
@@ -116,14 +117,7 @@ def _describe(result: GenerationResult) -> str:
 
 def status(args: argparse.Namespace) -> int:
     settings, problems = resolve_settings([("environment", environment_layer())])
-    payload = {
-        "version": __version__,
-        "provider": settings.provider,
-        "model": "offline",
-        "keyCheck": "not needed: the offline provider uses no key",
-        "settings": settings.model_dump(by_alias=True),
-        "problems": [str(p) for p in problems],
-    }
+    payload = {**status_report(settings), "problems": [str(p) for p in problems]}
     text = "\n".join(f"{k}: {v}" for k, v in payload.items())
     _emit(args, payload, text, error=False)
     return 0

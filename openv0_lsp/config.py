@@ -112,3 +112,16 @@ def section_of(options: Any) -> Mapping[str, Any] | None:
     if isinstance(options, Mapping) and isinstance(options.get("openv0"), Mapping):
         return options["openv0"]
     return options  # anything else is reported by resolve_settings
+
+
+def status_report(settings: Settings) -> dict[str, Any]:
+    """What `openv0.status` and `openv0 status` both say about the configuration in force."""
+    from openv0_lsp import __version__
+
+    return {
+        "version": __version__,
+        "provider": settings.provider,
+        "model": "offline",
+        "keyCheck": "not needed: the offline provider uses no key",
+        "settings": settings.model_dump(by_alias=True),
+    }

@@ -348,14 +348,12 @@ def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
         parse_arguments(NoArguments, STATUS, args)
     except InvalidArguments as exc:
         raise _invalid(str(exc)) from exc
+    from openv0_lsp.config import status_report
+
     return {
-        "version": __version__,
-        "provider": ls.settings.provider,
-        "model": "offline",
-        "keyCheck": "not needed: the offline provider uses no key",
+        **status_report(ls.settings),
         "previewUrl": None,
         "workspaceFolders": [str(p) for p in ls.workspace_paths()],
-        "settings": ls.settings.model_dump(by_alias=True),
         "runningGenerations": len(ls.jobs),
     }
 
