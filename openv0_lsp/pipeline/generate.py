@@ -131,8 +131,9 @@ def _target(request: GenerationRequest, file_stem: str) -> Target:
     workspaces = list(request.workspaces)
     root = workspaces[0] if workspaces else Path.cwd()
 
-    def generated_and_unchanged(path: Path) -> bool:
-        record = HistoryStore(root).last_file_record(path)
+    def generated_and_unchanged(workspace: Path, path: Path) -> bool:
+        # the store of the folder the file is in: a multi-root workspace has one per folder
+        record = HistoryStore(workspace).last_file_record(path)
         text = path.read_text(encoding="utf-8", errors="replace")
         return record is not None and record.sha256 == content_hash(text)
 

@@ -73,7 +73,7 @@ def choose_target(
     file_stem: str,
     framework: str,
     overwrite: bool,
-    is_generated_unchanged: Callable[[Path], bool],
+    is_generated_unchanged: Callable[[Path, Path], bool],  # (workspace, file)
 ) -> Target:
     """The path to write, or WriteError naming why none is allowed."""
     if not workspaces:
@@ -118,7 +118,7 @@ def choose_target(
     if target.exists():
         if target.is_dir():
             raise WriteError(f"{target} is a folder")
-        if overwrite and is_generated_unchanged(target):
+        if overwrite and is_generated_unchanged(workspace, target):
             replaces_generated = True
         else:
             why = (

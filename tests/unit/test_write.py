@@ -25,7 +25,7 @@ def target(
         file_stem="Card",
         framework=framework,
         overwrite=overwrite,
-        is_generated_unchanged=lambda _: generated,
+        is_generated_unchanged=lambda *_: generated,
     )
 
 
@@ -74,7 +74,7 @@ def test_no_workspace_folder(tmp_path: Path):
             file_stem="Card",
             framework="react",
             overwrite=False,
-            is_generated_unchanged=lambda _: False,
+            is_generated_unchanged=lambda *_: False,
         )
 
 
