@@ -16,7 +16,7 @@ from typing import Any
 
 from openv0_lsp import __version__
 from openv0_lsp.commands import GenerateArguments, InvalidArguments, parse_arguments
-from openv0_lsp.config import environment_layer, resolve_settings, status_report
+from openv0_lsp.config import environment_layer, resolve_settings
 from openv0_lsp.pipeline.generate import (
     GenerationError,
     GenerationRequest,
@@ -25,6 +25,9 @@ from openv0_lsp.pipeline.generate import (
     preflight,
 )
 from openv0_lsp.pipeline.write import WriteError
+from openv0_lsp.providers.base import ChatProvider, ProviderConfigError
+from openv0_lsp.providers.select import choose_provider, make_provider
+from openv0_lsp.status import check_key, status_report
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--name", help="component name (PascalCase)")
     gen.add_argument("--path", help="file or folder to write, relative to the workspace")
     gen.add_argument("--overwrite", action="store_true", help="replace a file openv0 generated")
+    gen.add_argument("--model", help="the model for this generation (default: openv0.model)")
+    gen.add_argument("--force", action="store_true", help="ask the model again, not the cache")
     gen.add_argument("--json", action="store_true", help="print one JSON object")
     status = commands.add_parser("status", help="show the configuration in force")
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -78,6 +83,8 @@ def generate(args: argparse.Namespace) -> int:
             "name": args.name,
             "path": args.path,
             "overwrite": args.overwrite,
+            "model": args.model,
+            "force": args.force,
         }.items()
         if value is not None
     }
@@ -88,15 +95,19 @@ def generate(args: argparse.Namespace) -> int:
     workspace = args.workspace.expanduser()
     if workspace.exists() and not workspace.is_dir():
         return _fail(args, f"workspace {workspace} is not a folder", 2)
+    try:
+        provider = make_provider(choose_provider(settings))
+    except ProviderConfigError as exc:
+        return _fail(args, str(exc), 1)
     request = GenerationRequest.from_arguments(
-        arguments, workspaces=[workspace.resolve()], settings=settings
+        arguments, workspaces=[workspace.resolve()], settings=settings, provider=provider
     )
     try:
         preflight(request)
         if not workspace.exists():  # a new project: the folder is made with the first file
             print(f"creating {workspace}", file=sys.stderr)
             workspace.mkdir(parents=True)
-        result = asyncio.run(generate_component(request, _progress(args.json)))
+        result = asyncio.run(_generate(request, provider, _progress(args.json)))
     except (WriteError, GenerationError, ValueError) as exc:
         return _fail(args, str(exc), 1)
     except KeyboardInterrupt:
@@ -106,9 +117,19 @@ def generate(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _generate(
+    request: GenerationRequest, provider: ChatProvider, progress: Any
+) -> GenerationResult:
+    try:
+        return await generate_component(request, progress)
+    finally:
+        await provider.aclose()
+
+
 def _describe(result: GenerationResult) -> str:
     lines = [f"{result.component}: {result.message}"]
     lines += [f"  {path}" for path in result.files]
+    lines += [f"  note: {note}" for note in result.notes]
     lines += [
         f"  {f.severity} {f.line + 1}:{f.column + 1} {f.code}: {f.message}" for f in result.findings
     ]
@@ -117,10 +138,25 @@ def _describe(result: GenerationResult) -> str:
 
 def status(args: argparse.Namespace) -> int:
     settings, problems = resolve_settings([("environment", environment_layer())])
-    payload = {**status_report(settings), "problems": [str(p) for p in problems]}
+    choice = choose_provider(settings)
+    payload = {
+        **status_report(settings, choice, asyncio.run(_key_check(choice))),
+        "problems": [str(p) for p in problems],
+    }
     text = "\n".join(f"{k}: {v}" for k, v in payload.items())
     _emit(args, payload, text, error=False)
     return 0
+
+
+async def _key_check(choice: Any) -> dict[str, Any]:
+    try:
+        provider = make_provider(choice)
+    except ProviderConfigError as exc:
+        return {"state": "not set", "message": str(exc)}
+    try:
+        return await check_key(provider, choice)
+    finally:
+        await provider.aclose()
 
 
 def main(argv: list[str] | None = None) -> None:

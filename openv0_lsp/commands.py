@@ -33,7 +33,10 @@ class GenerateArguments(_Arguments):
     framework: Framework | None = None
     overwrite: bool = False
     variants: int = Field(default=1, ge=1, le=1)  # more variants come with model providers
-    model: str | None = Field(default=None, max_length=200)
+    model: str | None = Field(default=None, min_length=1, max_length=200)
+    force: bool = Field(
+        default=False, description="true: ask the model again instead of answering from the cache"
+    )
     wait: bool = Field(
         default=True,
         description="false: answer at once with the generation id; the outcome arrives as "

@@ -8,13 +8,14 @@ one setting never takes the whole configuration down.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from openv0_lsp.pipeline.framework import Framework
@@ -22,20 +23,48 @@ from openv0_lsp.pipeline.framework import Framework
 Provider = Literal["offline", "openrouter", "openai"]
 
 ENV_PREFIX = "OPENV0_"
+DEFAULT_MODEL = "deepseek/deepseek-chat-v3.1:free"
 
 
-class Settings(BaseModel):
+class _Camel(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
     )
 
+
+class TimeoutSettings(_Camel):
+    """Seconds: to connect, from the request to the first byte, and the longest silence after."""
+
+    connect: float = Field(default=10.0, gt=0, le=600)
+    first_byte: float = Field(default=60.0, gt=0, le=600)
+    idle: float = Field(default=30.0, gt=0, le=600)
+
+
+class Settings(_Camel):
     framework: Framework = "react"
     output_dir: str | None = Field(
         default=None,
         description="Folder for new components, relative to the workspace. "
         "Default: src/components if the workspace has src/, else components.",
     )
-    provider: Provider = "offline"
+    provider: Provider | None = Field(
+        default=None,
+        description="offline, openrouter or openai (any OpenAI-compatible base URL). "
+        "Default: openrouter when an API key is set, else offline.",
+    )
+    model: str = Field(default=DEFAULT_MODEL, min_length=1, max_length=200)
+    fallback_models: tuple[str, ...] = Field(
+        default=(), max_length=10, description="Models tried in order when one is unavailable."
+    )
+    base_url: str | None = Field(
+        default=None, description="The provider's API root, e.g. http://127.0.0.1:11434/v1."
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="Kept in memory only; sent only in the Authorization header."
+    )
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int = Field(default=8192, ge=256, le=200_000)
+    timeouts: TimeoutSettings = TimeoutSettings()
     templates_path: str | None = Field(
         default=None, description="A folder whose templates override the shipped ones."
     )
@@ -45,6 +74,36 @@ class Settings(BaseModel):
         le=60_000,
         description="Pause before each pipeline step (debugging and tests of cancel).",
     )
+
+    @field_validator("base_url")
+    @classmethod
+    def _secure_base_url(cls, value: str | None) -> str | None:
+        if value:
+            from openv0_lsp.providers.base import ProviderConfigError
+            from openv0_lsp.providers.openai_compat import check_base_url
+
+            try:
+                check_base_url(value)  # HTTPS, or plain HTTP to this machine only
+            except ProviderConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("fallback_models", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):  # OPENV0_FALLBACK_MODELS=a,b
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("timeouts", mode="before")
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        if isinstance(value, str):  # OPENV0_TIMEOUTS='{"idle": 10}'
+            return json.loads(value)
+        return value
+
+    def api_key_value(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key else None
 
     def output_dir_for(self, workspace_root: Path) -> str:
         if self.output_dir:
@@ -112,16 +171,3 @@ def section_of(options: Any) -> Mapping[str, Any] | None:
     if isinstance(options, Mapping) and isinstance(options.get("openv0"), Mapping):
         return options["openv0"]
     return options  # anything else is reported by resolve_settings
-
-
-def status_report(settings: Settings) -> dict[str, Any]:
-    """What `openv0.status` and `openv0 status` both say about the configuration in force."""
-    from openv0_lsp import __version__
-
-    return {
-        "version": __version__,
-        "provider": settings.provider,
-        "model": "offline",
-        "keyCheck": "not needed: the offline provider uses no key",
-        "settings": settings.model_dump(by_alias=True),
-    }

@@ -1,7 +1,9 @@
 """The workspace's history store: SQLite in `.openv0/history.db`.
 
 Holds generations (prompt, outcome, timings, model) and the files they wrote with a content
-hash, which is how openv0 knows a file is its own and unedited before it overwrites it. The
+hash, which is how openv0 knows a file is its own and unedited before it overwrites it, and the
+cache of model answers (keyed by a hash of the request: prompt, model, framework, name and
+templates version; never the API key). The
 folder is created on the first successful write, with a `.gitignore` so it stays out of commits.
 """
 
@@ -34,7 +36,21 @@ create table if not exists files (
     primary key (path, generation_id)
 );
 create index if not exists files_by_path on files(path, created_at);
+create table if not exists cache (
+    key text primary key,
+    created_at real not null,
+    model text not null,
+    component text not null,
+    code text not null
+);
 """
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    model: str  # the model that answered
+    component: str
+    code: str
 
 
 @dataclass(frozen=True)
@@ -111,3 +127,24 @@ class HistoryStore:
             ).fetchone()
         connection.close()
         return FileRecord(*row) if row else None
+
+    def cached_answer(self, key: str) -> CachedAnswer | None:
+        connection = self._connect(create=False)
+        if connection is None:
+            return None
+        with connection:
+            row = connection.execute(
+                "select model, component, code from cache where key = ?", (key,)
+            ).fetchone()
+        connection.close()
+        return CachedAnswer(*row) if row else None
+
+    def store_answer(self, key: str, answer: CachedAnswer) -> None:
+        connection = self._connect(create=True)
+        assert connection is not None
+        with connection:
+            connection.execute(
+                "insert or replace into cache values (?, ?, ?, ?, ?)",
+                (key, time.time(), answer.model, answer.component, answer.code),
+            )
+        connection.close()

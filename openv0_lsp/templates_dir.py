@@ -6,6 +6,7 @@ checkout it is found beside the package.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -22,3 +23,16 @@ def template_roots(override: Path | None = None) -> list[Path]:
     if override is not None:
         roots.insert(0, override)
     return roots
+
+
+def templates_version(override: Path | None = None) -> str:
+    """A hash of every template in use (shipped and override): a cached answer made with other
+    templates or prompts is not reused."""
+    digest = hashlib.sha256()
+    for root in template_roots(override):
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

@@ -1,16 +1,25 @@
 """A fake OpenRouter / OpenAI-compatible server for tests: aiohttp on 127.0.0.1, a free port.
 
-Each chat request takes the next `Reply` from a queue (`fake.script(...)`), or the default
-reply when the queue is empty. A reply is a status, headers and a list of steps: bytes to send,
-pauses, and optionally a dropped connection; builders cover every behaviour OpenRouter
-documents: a normal stream (with reasoning, keep-alive comments, bytes split at chosen offsets,
-CRLF line ends), an error mid-stream as a 200 chunk, 429 with `Retry-After` /
+Each chat request takes the next `Reply` from a queue (`fake.script(...)`); when the queue is
+empty, the reply comes from `fake.responder(received)` if one is set (a scripted model that
+answers by the request's messages), else it is `fake.default`. A reply is a status, headers and
+a list of steps: bytes to send, pauses, paced ticks, and optionally a dropped connection;
+builders cover every behaviour OpenRouter documents: a normal stream (with reasoning, keep-alive
+comments, bytes split at chosen offsets, CRLF line ends, tokens at a fixed rate), an error
+mid-stream as a 200 chunk, a bare JSON error on a 200 event stream, 429 with `Retry-After` /
 `X-RateLimit-Reset`, 5xx, a retired model's 404, a bad key's 401, a stream that stops without
 `[DONE]`, a connection dropped mid-body and a server that never answers.
 
+Models answer as on OpenRouter: the candidates are the body's `models` array (at most 3, tried
+in order) or else its `model`; ids in `fake.retired` are retired, and when every candidate is,
+the answer is a 404 "No endpoints found for ..." whatever the queue holds. Otherwise the first
+live candidate answers: replies built with the default model carry the `ANSWERING`
+placeholder, which the fake replaces with that model's id as it sends them.
+
 Every request is recorded (`fake.requests`: method, path, headers, JSON body, the client's
-port), with an event set when the client goes away before the reply was sent in full.
-`GET /api/v1/key` and `GET /api/v1/models` answer from `fake.keys` and `fake.models`.
+port, which model answered, when the first and last bytes went out), with an event set when the
+client goes away before the reply was sent in full. `GET /api/v1/key` and `GET /api/v1/models`
+answer from `fake.keys` and `fake.models`.
 
     async with FakeOpenRouter() as fake:
         fake.script(Reply.stream(["Hel", "lo"]))
@@ -21,10 +30,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +43,8 @@ from aiohttp import web
 GOOD_KEY = "sk-or-v1-" + "5eca1d0e" * 8
 FREE_MODEL = "deepseek/deepseek-chat-v3.1:free"
 HANG_LIMIT = 30.0  # a hanging reply gives up on its own after this long
+ANSWERING = "@answering-model"  # stands for the model that answers, filled in when sent
+MAX_MODELS = 3  # OpenRouter's limit on the `models` fallback array
 
 
 class Drop:
@@ -40,7 +52,18 @@ class Drop:
 
 
 DROP = Drop()
-Step = bytes | float | Drop
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A step: wait until `interval` after the previous tick of this reply (the first tick waits
+    `interval` from when it is reached). Deadlines add up rather than pauses, so a paced stream
+    keeps its rate however long the writes in between take."""
+
+    interval: float
+
+
+Step = bytes | float | Drop | Tick
 
 
 @dataclass(frozen=True)
@@ -60,7 +83,7 @@ def chunk(
     reasoning_details: list[dict[str, Any]] | None = None,
     role: str | None = None,
     finish_reason: str | None = None,
-    model: str = FREE_MODEL,
+    model: str = ANSWERING,
     usage: dict[str, Any] | None = None,
     choices: bool = True,
     error: dict[str, Any] | None = None,
@@ -102,6 +125,14 @@ def sse(item: dict[str, Any] | str | Comment, *, newline: bytes = b"\n") -> byte
     return b"data: " + data.encode() + newline + newline
 
 
+def _answered_by(steps: Sequence[Step], model: str) -> list[Step]:
+    """The steps with the `ANSWERING` placeholder replaced by the model's JSON string. Done on
+    whole steps, before any `split_at` cut, so a cut never falls inside the placeholder."""
+    placeholder = json.dumps(ANSWERING).encode()
+    answering = json.dumps(model, ensure_ascii=False).encode()
+    return [s.replace(placeholder, answering) if isinstance(s, bytes) else s for s in steps]
+
+
 def _split(steps: Sequence[Step], offsets: Iterable[int]) -> list[Step]:
     """Re-cut the byte steps at global byte offsets (pauses and drops stay where they are)."""
     cuts = sorted(set(offsets))
@@ -123,30 +154,38 @@ def _split(steps: Sequence[Step], offsets: Iterable[int]) -> list[Step]:
 
 @dataclass
 class Reply:
-    """What the fake answers to one chat request."""
+    """What the fake answers to one chat request.
+
+    `steps` hold the bytes with the `ANSWERING` placeholder; `split_at` cuts the bytes as sent
+    (the placeholder replaced by the answering model's id) at those offsets."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     content_type: str = "text/event-stream"
     hang: bool = False  # send nothing at all, not even the status line
+    split_at: tuple[int, ...] = ()
+
+    def steps_for(self, model: str) -> list[Step]:
+        """The steps as sent when `model` answers: placeholder filled in, then cut."""
+        return _split(_answered_by(self.steps, model), self.split_at)
 
     @classmethod
     def events(
         cls,
-        *items: dict[str, Any] | str | Comment | float | Drop,
+        *items: dict[str, Any] | str | Comment | float | Drop | Tick,
         delay: float = 0.0,
         split_at: Iterable[int] = (),
         crlf: bool = False,
         status: int = 200,
         headers: dict[str, str] | None = None,
     ) -> Reply:
-        """A raw event stream: chunks (dicts), `"[DONE]"`, comments, pauses (floats) and
+        """A raw event stream: chunks (dicts), `"[DONE]"`, comments, pauses (floats), ticks and
         `DROP`; `delay` pauses between events; `split_at` cuts the bytes at those offsets."""
         newline = b"\r\n" if crlf else b"\n"
         steps: list[Step] = []
         for item in items:
-            if isinstance(item, Drop):
+            if isinstance(item, Drop | Tick):
                 steps.append(item)
                 continue
             if isinstance(item, float | int):
@@ -155,28 +194,38 @@ class Reply:
             if delay and steps:
                 steps.append(delay)
             steps.append(sse(item, newline=newline))
-        return cls(status=status, headers=dict(headers or {}), steps=_split(steps, split_at))
+        return cls(
+            status=status, headers=dict(headers or {}), steps=steps, split_at=tuple(split_at)
+        )
 
     @classmethod
     def stream(
         cls,
         tokens: Sequence[str] = ("Hello", " world"),
         *,
-        model: str = FREE_MODEL,
+        model: str = ANSWERING,
         reasoning: Sequence[str] = (),
         finish_reason: str | None = "stop",
         usage: bool = True,
         done: bool = True,
         keepalives: int = 0,
         drop: bool = False,
+        tokens_per_second: float | None = None,
         **options: Any,
     ) -> Reply:
         """A normal answer: a role-only chunk, reasoning, tokens, the finish reason, a
-        usage-only chunk and `[DONE]`; each ingredient can be left out to make a fault."""
-        items: list[dict[str, Any] | str | Comment | float | Drop] = [KEEPALIVE] * keepalives
+        usage-only chunk and `[DONE]`; each ingredient can be left out to make a fault.
+        With `tokens_per_second`, each content token waits its turn at that fixed rate, so
+        n tokens take n / rate seconds."""
+        if tokens_per_second is not None and tokens_per_second <= 0:
+            raise ValueError("tokens_per_second must be positive")
+        items: list[dict[str, Any] | str | Comment | float | Drop | Tick] = [KEEPALIVE] * keepalives
         items.append(chunk(role="assistant", content="", model=model))
         items += [chunk(reasoning=r, model=model) for r in reasoning]
-        items += [chunk(t, model=model) for t in tokens]
+        for token in tokens:
+            if tokens_per_second is not None:
+                items.append(Tick(1 / tokens_per_second))
+            items.append(chunk(token, model=model))
         if finish_reason is not None:
             items.append(chunk(None, finish_reason=finish_reason, model=model))
         if usage:
@@ -186,6 +235,15 @@ class Reply:
         elif done:
             items.append("[DONE]")
         return cls.events(*items, **options)
+
+    @classmethod
+    def code_stream(cls, text: str, *, chunk_chars: int = 4, **options: Any) -> Reply:
+        """The model writing `text`: streamed in pieces of `chunk_chars` characters (about a
+        token each); `options` as for `stream` (e.g. `tokens_per_second`)."""
+        if chunk_chars < 1:
+            raise ValueError("chunk_chars must be at least 1")
+        pieces = [text[i : i + chunk_chars] for i in range(0, len(text), chunk_chars)]
+        return cls.stream(pieces, **options)
 
     @classmethod
     def error(
@@ -213,6 +271,22 @@ class Reply:
         )
 
     @classmethod
+    def bare_error_stream(
+        cls,
+        message: str,
+        *,
+        code: int | str = 502,
+        metadata: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """Status 200 and `text/event-stream`, but the body is a bare JSON `{"error": ...}`
+        with no `data:` prefix and no `choices`, as OpenRouter sometimes answers."""
+        body: dict[str, Any] = {"code": code, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        return cls(headers=dict(headers or {}), steps=[json.dumps({"error": body}).encode()])
+
+    @classmethod
     def rate_limited(cls, *, retry_after: str | None = None, reset_ms: int | None = None) -> Reply:
         headers = {}
         if retry_after is not None:
@@ -235,7 +309,7 @@ class Reply:
     ) -> Reply:
         """Tokens, then (status still 200) a chunk with a top-level `error` and
         `finish_reason: "error"`; then the stream ends, without `[DONE]`."""
-        items: list[dict[str, Any] | str | Comment | float | Drop] = [
+        items: list[dict[str, Any] | str | Comment | float | Drop | Tick] = [
             chunk(role="assistant", content="")
         ]
         items += [chunk(t) for t in tokens]
@@ -259,6 +333,18 @@ class Received:
     client_port: int | None
     disconnected: asyncio.Event = field(default_factory=asyncio.Event)
     completed: bool = False  # the scripted reply went out in full
+    answered_by: str | None = None  # the model that answered a chat request
+    # time.perf_counter() when the status line and headers went out, and when the fake stopped
+    # sending (the last byte written, or the connection dropped or lost: see `completed`).
+    first_byte_at: float | None = None
+    finished_at: float | None = None
+
+    @property
+    def stream_seconds(self) -> float | None:
+        """How long the fake itself took to send the reply, from headers to last byte."""
+        if self.first_byte_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.first_byte_at
 
 
 @dataclass
@@ -283,6 +369,8 @@ class FakeOpenRouter:
     def __init__(self, *, check_keys: bool = True):
         self.replies: deque[Reply] = deque()
         self.default = Reply.stream()
+        self.responder: Callable[[Received], Reply | Awaitable[Reply]] | None = None
+        self.retired: set[str] = set()
         self.requests: list[Received] = []
         self.keys: dict[str, KeyInfo] = {GOOD_KEY: KeyInfo()}
         self.check_keys = check_keys
@@ -301,6 +389,11 @@ class FakeOpenRouter:
     @property
     def chats(self) -> list[Received]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    @property
+    def chat_bodies(self) -> list[Any]:
+        """The JSON bodies of the chat requests, in order."""
+        return [r.json for r in self.chats]
 
     async def __aenter__(self) -> FakeOpenRouter:
         app = web.Application()
@@ -347,31 +440,77 @@ class FakeOpenRouter:
         if self.check_keys and self._authorized(request) is None:
             reply = Reply.bad_key()
         else:
-            reply = self.replies.popleft() if self.replies else self.default
+            reply = await self._answer(received)
         if reply.hang:
             await self._pause(request, received, HANG_LIMIT)
             return web.Response(status=504)
-        if reply.content_type != "text/event-stream":
-            received.completed = True
-            return web.Response(
-                status=reply.status,
-                headers=reply.headers,
-                body=b"".join(s for s in reply.steps if isinstance(s, bytes)),
-                content_type=reply.content_type,
-            )
+        steps = reply.steps_for(received.answered_by or FREE_MODEL)
         response = web.StreamResponse(status=reply.status, headers=reply.headers)
         response.content_type = reply.content_type
+        if reply.content_type != "text/event-stream":
+            whole = b"".join(s for s in steps if isinstance(s, bytes))
+            response.content_length = len(whole)
+            await response.prepare(request)
+            received.first_byte_at = time.perf_counter()
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await response.write(whole)
+                await response.write_eof()
+                received.completed = True
+            received.finished_at = time.perf_counter()
+            return response
         response.headers["Cache-Control"] = "no-cache"
         response.enable_chunked_encoding()
         await response.prepare(request)
-        for step in reply.steps:
+        received.first_byte_at = time.perf_counter()
+        try:
+            await self._send(request, response, received, steps)
+        finally:
+            received.finished_at = time.perf_counter()
+        return response
+
+    async def _answer(self, received: Received) -> Reply:
+        """Which reply a chat request with a good key gets, and which model gives it."""
+        body = received.json if isinstance(received.json, dict) else {}
+        models = body.get("models") if isinstance(body.get("models"), list) else None
+        if models and len(models) > MAX_MODELS:
+            message = f"'models' array must have {MAX_MODELS} items or fewer"
+            return Reply.error(400, message)
+        # Without a model at all the fake answers as the product's default.
+        candidates = models or [body.get("model") or FREE_MODEL]
+        live = [m for m in candidates if m not in self.retired]
+        if not live:
+            return Reply.model_not_found(candidates[0])
+        received.answered_by = live[0]
+        if self.replies:
+            return self.replies.popleft()
+        if self.responder is not None:
+            reply = self.responder(received)
+            return await reply if inspect.isawaitable(reply) else reply
+        return self.default
+
+    async def _send(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        received: Received,
+        steps: Sequence[Step],
+    ) -> None:
+        """Send an event stream's steps; stop early if the client leaves or a step drops."""
+        next_tick: float | None = None
+        for step in steps:
             if isinstance(step, Drop):
                 if request.transport is not None:
                     request.transport.abort()
-                return response
-            if isinstance(step, float):
-                if not await self._pause(request, received, step):
-                    return response
+                return
+            if isinstance(step, float | Tick):
+                if isinstance(step, float):
+                    end = time.perf_counter() + step
+                else:
+                    start = time.perf_counter() if next_tick is None else next_tick
+                    next_tick = start + step.interval
+                    end = next_tick
+                if not await self._wait_until(request, received, end):
+                    return
                 continue
             try:
                 await response.write(step)
@@ -380,23 +519,28 @@ class FakeOpenRouter:
                 await asyncio.sleep(0)
             except (ConnectionError, RuntimeError):
                 received.disconnected.set()
-                return response
+                return
         if request.transport is None or request.transport.is_closing():
             received.disconnected.set()
-            return response
+            return
         received.completed = True
         with contextlib.suppress(ConnectionError, RuntimeError):
             await response.write_eof()
-        return response
 
     async def _pause(self, request: web.Request, received: Received, seconds: float) -> bool:
-        """Sleep, watching the connection; False (and `disconnected` set) if the client left."""
-        end = time.monotonic() + seconds
-        while time.monotonic() < end and not self._closing.is_set():
+        return await self._wait_until(request, received, time.perf_counter() + seconds)
+
+    async def _wait_until(self, request: web.Request, received: Received, end: float) -> bool:
+        """Sleep until `end` (a perf_counter time), looking at the connection every 5 ms;
+        False (and `disconnected` set) if the client left."""
+        while not self._closing.is_set():
             if request.transport is None or request.transport.is_closing():
                 received.disconnected.set()
                 return False
-            await asyncio.sleep(min(0.005, max(0.0, end - time.monotonic())))
+            left = end - time.perf_counter()
+            if left <= 0:
+                break
+            await asyncio.sleep(min(0.005, left))
         return True
 
     async def _key(self, request: web.Request) -> web.Response:

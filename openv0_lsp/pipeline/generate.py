@@ -1,4 +1,9 @@
-"""The generation pipeline: plan → scaffold → enhance → validate → write.
+"""The generation pipeline: plan → scaffold → enhance → validate (→ repair) → write.
+
+With the offline provider the deterministic planner plans and the scaffold is the component;
+with a model provider the model plans (the offline plan is its draft and its fallback),
+enhances the scaffold into the final component and repairs validation errors at most twice
+(`model_steps`). A model's answer is cached per request unless the request says `force`.
 
 Plain inputs, a progress callback and asyncio cancellation: the language server, the CLI and
 the tests all run this same coroutine. The CPU-bound steps run in worker threads, so a server
@@ -11,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
+import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +30,23 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from openv0_lsp.config import Settings
 from openv0_lsp.pipeline.catalog import load_catalog, template_file
 from openv0_lsp.pipeline.framework import FRAMEWORKS, Framework
+from openv0_lsp.pipeline.model_output import NoCodeFound
+from openv0_lsp.pipeline.model_steps import (
+    ModelLog,
+    ModelOptions,
+    enhance_with_model,
+    plan_with_model,
+    repair_with_model,
+)
+from openv0_lsp.pipeline.plan import Plan
 from openv0_lsp.pipeline.plan_offline import plan_offline
 from openv0_lsp.pipeline.scaffold import scaffold_component, template_environment
 from openv0_lsp.pipeline.validate import Finding, validate_component
 from openv0_lsp.pipeline.write import Target, choose_target, content_hash, write_atomically
-from openv0_lsp.store import HistoryStore, new_generation_id
+from openv0_lsp.providers.base import ChatProvider, ProviderError
+from openv0_lsp.providers.offline import OfflineProvider
+from openv0_lsp.store import CachedAnswer, HistoryStore, new_generation_id
+from openv0_lsp.templates_dir import templates_version
 
 if TYPE_CHECKING:
     from openv0_lsp.commands import GenerateArguments
@@ -36,7 +55,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Each step, in order, with the percentage reached when it starts.
-STEP_PERCENT = {"plan": 5, "scaffold": 25, "enhance": 45, "validate": 70, "write": 90}
+STEP_PERCENT = {
+    "plan": 5,
+    "scaffold": 25,
+    "enhance": 30,
+    "validate": 70,
+    "repair": 75,
+    "write": 90,
+}
+MAX_REPAIRS = 2
 
 
 # One worker for the CPU-bound steps of every generation: concurrent generations queue their
@@ -67,12 +94,23 @@ class GenerationRequest:
     name: str | None = None
     framework: Framework | None = None
     overwrite: bool = False
+    provider: ChatProvider = field(default_factory=OfflineProvider)
+    model: str | None = None  # this request's model, instead of the provider's
+    force: bool = False  # ask the model even if the cache has an answer
 
     @classmethod
     def from_arguments(
-        cls, arguments: GenerateArguments, *, workspaces: Sequence[Path], settings: Settings
+        cls,
+        arguments: GenerateArguments,
+        *,
+        workspaces: Sequence[Path],
+        settings: Settings,
+        provider: ChatProvider | None = None,
     ) -> GenerationRequest:
         return cls(
+            provider=provider or OfflineProvider(),
+            model=arguments.model,
+            force=arguments.force,
             generation_id=new_generation_id(),
             prompt=arguments.prompt,
             workspaces=workspaces,
@@ -97,6 +135,9 @@ class GenerationResult:
     findings: list[Finding] = field(default_factory=list)
     code: str = ""
     step_ms: dict[str, float] = field(default_factory=dict)
+    tokens: int = 0  # completion tokens the model spent (0 offline)
+    cached: bool = False  # answered from the cache
+    notes: list[str] = field(default_factory=list)  # what the user should know (fallbacks...)
 
     def to_json(self) -> dict[str, Any]:
         """The outcome as the LSP command and `openv0 generate --json` return it."""
@@ -110,6 +151,9 @@ class GenerationResult:
             "model": self.model,
             "ms": self.ms,
             "stepMs": self.step_ms,
+            "tokens": self.tokens,
+            "cached": self.cached,
+            "notes": self.notes,
             "diagnostics": [
                 {
                     "line": f.line + 1,
@@ -150,25 +194,62 @@ def _target(request: GenerationRequest, file_stem: str) -> Target:
 
 def preflight(request: GenerationRequest) -> None:
     """Reject what cannot work before any step runs (and before any model is paid for)."""
-    if request.settings.provider != "offline":
+    if request.model and not request.provider.uses_model:
         raise GenerationError(
-            f"provider {request.settings.provider!r} is not available in this version; "
-            "set openv0.provider to 'offline'"
+            f"model {request.model!r} was asked for, but the offline provider is in use: "
+            "set openv0.provider and an API key to use a model"
         )
     _target(request, request.name or "Component")  # raises WriteError with the reason
+
+
+def cache_key(request: GenerationRequest, templates_version: str) -> str:
+    """The request as the cache knows it: never the key, always the templates in use."""
+    provider = request.provider
+    identity = {
+        "prompt": request.prompt,
+        "provider": provider.name,
+        "baseUrl": str(getattr(provider, "base_url", "")),
+        "model": request.model or provider.model,
+        "fallbackModels": list(provider.fallback_models),
+        "framework": _framework(request),
+        "name": request.name,
+        "templates": templates_version,
+        "temperature": request.settings.temperature,
+        "maxTokens": request.settings.max_tokens,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
 async def generate_component(
     request: GenerationRequest, progress: ProgressSink
 ) -> GenerationResult:
-    """Run every step; raises asyncio.CancelledError if cancelled (nothing written then)."""
+    """Run every step; raises asyncio.CancelledError if cancelled (nothing written then),
+    `GenerationError` when the model cannot produce a component (nothing written either)."""
+    try:
+        return await _generate(request, progress)
+    except ProviderError as error:
+        raise GenerationError(str(error)) from None
+    except NoCodeFound as error:
+        raise GenerationError(f"the model answered without code: {error}") from None
+
+
+async def _generate(request: GenerationRequest, progress: ProgressSink) -> GenerationResult:
     started = time.perf_counter()
     step_ms: dict[str, float] = {}
     delay = request.settings.step_delay_ms / 1000
     templates = request.settings.templates_override()
     framework = _framework(request)
+    provider = request.provider
+    log_ = ModelLog()
+    options = ModelOptions(
+        model=request.model,
+        temperature=request.settings.temperature,
+        max_tokens=request.settings.max_tokens,
+    )
+    current = {"step": "plan"}
 
     async def step(name: str, message: str) -> None:
+        current["step"] = name
         progress(name, STEP_PERCENT[name], message)
         await asyncio.sleep(delay)  # a step boundary: where a cancel takes effect
         step_ms[name] = time.perf_counter()
@@ -176,51 +257,105 @@ async def generate_component(
     def done(name: str) -> None:
         step_ms[name] = round((time.perf_counter() - step_ms[name]) * 1000, 2)
 
-    await step("plan", "reading the prompt (offline planner)")
-    plan = await _in_worker(
-        plan_offline,
-        request.prompt,
-        framework=framework,
-        name=request.name,
-        catalog=load_catalog(templates),
-    )
-    done("plan")
+    def report(message: str) -> None:
+        progress(current["step"], STEP_PERCENT[current["step"]], message)
 
-    blocks = ", ".join(s.block for s in plan.sections)
-    await step("scaffold", f"{plan.name} from {blocks}")
-    scaffold = await _in_worker(scaffold_component, plan, templates_path=templates)
-    done("scaffold")
+    key = None
+    cached = None
+    if provider.uses_model:
+        key = cache_key(request, await _in_worker(templates_version, templates))
+        if not request.force:
+            workspace = _target(request, request.name or "Component").workspace
+            cached = await _in_worker(HistoryStore(workspace).cached_answer, key)
 
-    await step("enhance", "offline: the template is the component (no model)")
-    code = scaffold.code
-    done("enhance")
+    if cached is not None:
+        await step("plan", f"answered from the cache ({cached.model}); force: true asks again")
+        component, code = cached.component, cached.code
+        log_.answered_by = cached.model
+        log_.notes.append("answered from the cache; use force: true to ask the model again")
+        done("plan")
+    else:
+        planner = (request.model or provider.model) if provider.uses_model else "offline planner"
+        await step("plan", f"reading the prompt ({planner})")
+        catalog = load_catalog(templates)
+        plan = await _in_worker(
+            plan_offline, request.prompt, framework=framework, name=request.name, catalog=catalog
+        )
+        if provider.uses_model:
+            plan = await plan_with_model(
+                provider,
+                prompt=request.prompt,
+                framework=framework,
+                name=request.name,
+                catalog=catalog,
+                draft=plan,
+                templates_path=templates,
+                options=options,
+                report=report,
+                log=log_,
+            )
+        done("plan")
 
-    target = _target(request, plan.name)
+        blocks = ", ".join(s.block for s in plan.sections)
+        await step("scaffold", f"{plan.name} from {blocks}")
+        scaffold = await _in_worker(scaffold_component, plan, templates_path=templates)
+        done("scaffold")
+
+        if provider.uses_model:
+            await step("enhance", f"{log_.answered_by or provider.model} writes {plan.name}")
+            code = await enhance_with_model(
+                provider,
+                prompt=request.prompt,
+                plan=plan,
+                scaffold=scaffold.code,
+                templates_path=templates,
+                options=options,
+                report=report,
+                log=log_,
+            )
+        else:
+            await step("enhance", "offline: the template is the component (no model)")
+            code = scaffold.code
+        done("enhance")
+        component = plan.name
+
+    target = _target(request, component)
     await step("validate", f"parsing {target.path.name}")
-    findings = await _in_worker(
-        validate_component,
-        code,
-        framework=framework,
-        file_path=target.path,
-        workspace_root=target.workspace,
-    )
+    findings = await _validate(request, code, target)
     done("validate")
 
+    if provider.uses_model and cached is None:
+        code, findings = await _repair(
+            request, code, findings, plan, target, step, done, options, report, log_
+        )
+
     await step("write", str(target.path.relative_to(target.workspace)))
-    target = _target(request, plan.name)  # the disk may have changed during the steps
+    target = _target(request, component)  # the disk may have changed during the steps
     write_atomically(target, code)
     done("write")
     ms = round((time.perf_counter() - started) * 1000, 2)
+    model = log_.answered_by or provider.model
     try:
-        HistoryStore(target.workspace).record_generation(
+        store = HistoryStore(target.workspace)
+        store.record_generation(
             generation_id=request.generation_id,
             prompt=request.prompt,
             status="written",
-            model="offline",
+            model=model,
             ms=ms,
             files={target.path: content_hash(code)},
-            meta={"component": plan.name, "framework": framework, "steps": step_ms},
+            meta={
+                "component": component,
+                "framework": framework,
+                "provider": provider.name,
+                "steps": step_ms,
+                "tokens": log_.completion_tokens,
+                "cached": cached is not None,
+                "notes": log_.notes,
+            },
         )
+        if key is not None and cached is None:
+            store.store_answer(key, CachedAnswer(model=model, component=component, code=code))
     except (OSError, sqlite3.Error) as exc:  # the file stands; only its history is missing
         log.warning("generation=%s history not recorded: %s", request.generation_id, exc)
     relative = target.path.relative_to(target.workspace)
@@ -228,19 +363,87 @@ async def generate_component(
     message = f"wrote {relative} in {ms:.0f} ms" + (
         f" with {problems} validation problem(s)" if problems else ""
     )
+    if provider.uses_model:
+        message += f" (model {model})"
     if target.note:
         message += f" ({target.note})"
     return GenerationResult(
         generation_id=request.generation_id,
         status="written",
         message=message,
-        component=plan.name,
+        component=component,
         files=[target.path],
+        provider=provider.name,
+        model=model,
         ms=ms,
         findings=findings,
         code=code,
         step_ms=step_ms,
+        tokens=log_.completion_tokens,
+        cached=cached is not None,
+        notes=log_.notes,
     )
+
+
+async def _validate(request: GenerationRequest, code: str, target: Target) -> list[Finding]:
+    return await _in_worker(
+        validate_component,
+        code,
+        framework=_framework(request),
+        file_path=target.path,
+        workspace_root=target.workspace,
+    )
+
+
+def _errors(findings: list[Finding]) -> int:
+    return sum(1 for f in findings if f.severity == "error")
+
+
+async def _repair(
+    request: GenerationRequest,
+    code: str,
+    findings: list[Finding],
+    plan: Plan,
+    target: Target,
+    step: Callable[[str, str], Awaitable[None]],
+    done: Callable[[str], None],
+    options: ModelOptions,
+    report: Callable[[str], None],
+    log_: ModelLog,
+) -> tuple[str, list[Finding]]:
+    """Send validation errors back at most `MAX_REPAIRS` times; the best version wins."""
+    best = (code, findings)
+    for attempt in range(1, MAX_REPAIRS + 1):
+        errors = [f for f in best[1] if f.severity == "error"]
+        if not errors:
+            break
+        await step("repair", f"{len(errors)} problem(s); repair {attempt} of {MAX_REPAIRS}")
+        try:
+            repaired = await repair_with_model(
+                request.provider,
+                prompt=request.prompt,
+                plan=plan,
+                code=best[0],
+                findings=errors,
+                templates_path=request.settings.templates_override(),
+                options=options,
+                report=report,
+                log=log_,
+            )
+        except NoCodeFound:
+            done("repair")
+            log_.notes.append("a repair answer held no code; kept the best version")
+            break
+        repaired_findings = await _validate(request, repaired, target)
+        done("repair")
+        if _errors(repaired_findings) <= _errors(best[1]):
+            best = (repaired, repaired_findings)
+    if _errors(best[1]):
+        log_.notes.append(
+            f"{_errors(best[1])} validation problem(s) left after {MAX_REPAIRS} repairs; "
+            "written with their diagnostics"
+        )
+    return best
 
 
 def warm_up(templates_path: Path | None = None) -> None:

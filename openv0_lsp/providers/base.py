@@ -157,6 +157,7 @@ class ChatProvider(abc.ABC):
     name: str  # "openrouter", "openai", "offline"
     model: str  # the default model
     fallback_models: tuple[str, ...] = ()
+    uses_model = True  # False for the offline provider: the templates answer on their own
 
     @abc.abstractmethod
     def stream_chat(

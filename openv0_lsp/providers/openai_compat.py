@@ -66,6 +66,7 @@ OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 # OpenRouter's app attribution; `HTTP-Referer` (the app's site) is added by whoever has one.
 OPENROUTER_HEADERS = {"X-Title": "openv0"}
 NEVER_RETRY = frozenset({400, 401, 402, 403, 404, 413})
+SERVER_FALLBACK_SIZE = 3  # OpenRouter's `models` array takes at most three ids
 MAX_ERROR_BODY = 64 * 1024
 
 
@@ -329,9 +330,13 @@ class OpenAICompatibleProvider(ChatProvider):
         headers: Mapping[str, str] | None = None,
         free_model_limit: tuple[int, float] | None = None,
         key_hint: str = "set the API key in the openv0.apiKey setting",
+        server_fallback: bool = False,
+        discover_free_models: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.name = name
+        self.server_fallback = server_fallback  # send OpenRouter's `models` array
+        self.discover_free_models = discover_free_models
         self.base_url = check_base_url(base_url)
         self._key = _check_key(api_key)
         self.model = model
@@ -377,6 +382,8 @@ class OpenAICompatibleProvider(ChatProvider):
             fallback_models=fallback_models,
             headers={**OPENROUTER_HEADERS, **kwargs.pop("headers", {})},
             free_model_limit=free_model_limit,
+            server_fallback=kwargs.pop("server_fallback", True),
+            discover_free_models=kwargs.pop("discover_free_models", True),
             key_hint="set the openv0.apiKey setting or OPENROUTER_API_KEY "
             "(keys at https://openrouter.ai/keys)",
             **kwargs,
@@ -465,37 +472,52 @@ class OpenAICompatibleProvider(ChatProvider):
             body["max_tokens"] = max_tokens
         if response_format is not None:
             body["response_format"] = dict(response_format)
+        # OpenRouter tries up to three models itself (`models`); the rest of the chain is ours.
+        size = SERVER_FALLBACK_SIZE if self.server_fallback else 1
+        groups = [chain[i : i + size] for i in range(0, len(chain), size)]
+        discovered = False
         skipped: list[str] = []
-        for index, current in enumerate(chain):
+        index = 0
+        while index < len(groups):
+            group = groups[index]
+            current = group[0]
+            request_body = {"model": current, **body}
+            if len(group) > 1:
+                request_body["models"] = group
             attempt = 0
             while True:
                 attempt += 1
                 try:
-                    attempt_events = self._attempt(current, {"model": current, **body})
+                    attempt_events = self._attempt(current, request_body)
                     async with contextlib.aclosing(attempt_events):
                         async for event in attempt_events:
                             if isinstance(event, ChatDone):
+                                answered = event.model
+                                before = group[: group.index(answered)] if answered in group else []
                                 event = ChatDone(
                                     finish_reason=event.finish_reason,
-                                    model=event.model,
-                                    requested_model=current,
+                                    model=answered,
+                                    requested_model=answered if answered in group else current,
                                     usage=event.usage,
-                                    skipped_models=tuple(skipped),
+                                    skipped_models=(*skipped, *before),
                                 )
                             yield event
                     return
                 except ModelUnavailable as error:
-                    if error.streamed or index + 1 == len(chain):
+                    if error.streamed:
                         raise
+                    skipped.extend(group)
+                    if index + 1 == len(groups) and not discovered:
+                        discovered = True
+                        if extra := await self._free_replacements(chain):
+                            groups.append(extra)
+                    if index + 1 == len(groups):
+                        raise self._exhausted(error, [m for g in groups for m in g]) from None
+                    following = groups[index + 1][0]
                     log.info(
-                        "%s: %s unavailable (%s); trying %s",
-                        self.name,
-                        current,
-                        error,
-                        chain[index + 1],
+                        "%s: %s unavailable (%s); trying %s", self.name, current, error, following
                     )
-                    skipped.append(current)
-                    yield ChatNotice("fallback", current, chain[index + 1], 0.0, error)
+                    yield ChatNotice("fallback", current, following, 0.0, error)
                     break
                 except ProviderError as error:
                     if error.streamed or not error.retryable or attempt >= self.retry.tries:
@@ -507,6 +529,36 @@ class OpenAICompatibleProvider(ChatProvider):
                     )  # fmt: skip
                     yield ChatNotice("retry", current, current, delay, error)
                     await asyncio.sleep(delay)
+            index += 1
+
+    async def _free_replacements(self, chain: Sequence[str]) -> list[str]:
+        """OpenRouter's current free models to try when every configured `:free` model is gone
+        (free models are retired often; the product's default already is): at most three,
+        the configured model's family first. Empty if the chain has a paid model (never swap a
+        paid choice for a free one unasked) or the list cannot be read."""
+        if not self.discover_free_models or not all(m.endswith(":free") for m in chain):
+            return []
+        try:
+            models = await self.list_models()
+        except ProviderError as exc:
+            log.info("%s: no model list to find a free replacement: %s", self.name, exc)
+            return []
+        family = chain[0].split("/", 1)[0]
+        free = [m.id for m in models if m.is_free and m.id not in chain]
+        free.sort(key=lambda model_id: not model_id.startswith(family + "/"))
+        return free[:SERVER_FALLBACK_SIZE]
+
+    def _exhausted(self, error: ModelUnavailable, chain: Sequence[str]) -> ModelUnavailable:
+        """Every model of the chain is unavailable: say which, and what to set."""
+        tried = ", ".join(chain)
+        return ModelUnavailable(
+            f"{self.name}: no model of the chain answered ({tried}); last error: {error.message}. "
+            "Set openv0.model or openv0.fallbackModels to a model the server offers",
+            status=error.status,
+            code=error.code,
+            model=error.model,
+            metadata=error.metadata,
+        )
 
     def _retry_delay(self, attempt: int, error: ProviderError) -> float:
         if error.retry_after is None:
@@ -578,6 +630,9 @@ class OpenAICompatibleProvider(ChatProvider):
             return
         state = _StreamState(model)
         decoder = SSEDecoder()
+        # Until the first event, keep the raw bytes: OpenRouter may answer an event-stream 200
+        # with a bare JSON `{"error": …}` body that no `data:` line carries.
+        raw: bytearray | None = bytearray()
         chunks = aiter(response.aiter_bytes())
         loop = asyncio.get_running_loop()
         deadline, phase = first_byte_by, "first_byte"
@@ -604,6 +659,8 @@ class OpenAICompatibleProvider(ChatProvider):
                 raise self._dropped(state, model, str(exc) or type(exc).__name__) from None
             # Any byte, a keep-alive comment too, is a sign of life: the idle timer restarts.
             deadline, phase = loop.time() + self.timeouts.idle, "idle"
+            if raw is not None and len(raw) < MAX_ERROR_BODY:
+                raw += chunk
             try:
                 items = decoder.feed(chunk)
             except SSEError as exc:
@@ -611,11 +668,14 @@ class OpenAICompatibleProvider(ChatProvider):
             for item in items:
                 if not isinstance(item, SSEEvent):
                     continue  # a keep-alive comment: the idle timer was reset above
+                raw = None
                 if item.is_done:
                     state.done = True
                     continue
                 for event in self._parse_event(item.data, state):
                     yield event
+        if raw:
+            self._raise_bare_error(raw, state)
         if state.finish_reason is None or not state.done:
             missing = "a finish reason" if state.finish_reason is None else "[DONE]"
             raise self._dropped(state, model, f"the stream ended without {missing}")
@@ -717,6 +777,15 @@ class OpenAICompatibleProvider(ChatProvider):
             model=state.model,
             metadata=error.metadata,
         )
+
+    def _raise_bare_error(self, raw: bytes | bytearray, state: _StreamState) -> None:
+        """An event stream that carried no event but a JSON error body: that error."""
+        with contextlib.suppress(ValidationError):
+            envelope = _ErrorEnvelope.model_validate_json(bytes(raw).strip())
+            if isinstance(envelope.error, _ErrorBody):
+                self._raise_body_error(envelope.error, state)
+            if isinstance(envelope.error, str):
+                self._raise_body_error(_ErrorBody(message=envelope.error), state)
 
     def _dropped(self, state: _StreamState, model: str, why: str) -> TruncatedStream:
         return TruncatedStream(

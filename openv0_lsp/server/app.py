@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from openv0_lsp.config import Settings
     from openv0_lsp.pipeline.generate import GenerationRequest, GenerationResult
     from openv0_lsp.pipeline.validate import Finding
+    from openv0_lsp.providers.base import ChatProvider
+    from openv0_lsp.providers.select import ProviderChoice, ProviderPool
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class OpenV0Server(LanguageServer):
         self._layers: dict[str, Any] = {}
         self._settings: Settings | None = None
         self._last_settings_message = ""
+        self._providers: ProviderPool | None = None
+        self._key_check: tuple[ProviderChoice, asyncio.Task[dict[str, Any]]] | None = None
         assert isinstance(self.protocol, OpenV0Protocol)
         self.protocol.on_cancel_request = self.jobs.cancel_request
 
@@ -104,6 +108,44 @@ class OpenV0Server(LanguageServer):
         if values:
             self.set_settings_layer("workspace/configuration", values[0])
 
+    # -- provider -----------------------------------------------------------------------------
+    def provider_choice(self) -> ProviderChoice:
+        from openv0_lsp.providers.select import choose_provider
+
+        return choose_provider(self.settings)
+
+    def provider(self, choice: ProviderChoice) -> ChatProvider:
+        """The live provider for `choice` (one httpx client, reused); ProviderConfigError."""
+        from openv0_lsp.providers.select import ProviderPool
+
+        if self._providers is None:
+            self._providers = ProviderPool()
+        return self._providers.get(choice)
+
+    def key_check(self) -> asyncio.Task[dict[str, Any]]:
+        """The check of the key in force, started when the key (or provider) changes."""
+        choice = self.provider_choice()
+        if self._key_check is None or self._key_check[0] != choice:
+            task = asyncio.get_running_loop().create_task(self._check_key(choice))
+            self._key_check = (choice, task)
+        return self._key_check[1]
+
+    async def _check_key(self, choice: ProviderChoice) -> dict[str, Any]:
+        from openv0_lsp.providers.base import ProviderConfigError
+        from openv0_lsp.status import check_key
+
+        try:
+            result = await check_key(self.provider(choice), choice)
+        except ProviderConfigError as error:
+            result = {"state": "not set", "message": str(error)}
+        if result["state"] == "invalid":
+            _show_error(self, result["message"], level=types.MessageType.Warning)
+        return result
+
+    async def close_providers(self) -> None:
+        if self._providers is not None:
+            await self._providers.aclose()
+
     # -- workspace ----------------------------------------------------------------------------
     def workspace_paths(self) -> list[Path]:
         uris = list(self.workspace.folders) or (
@@ -132,6 +174,7 @@ async def on_initialized(ls: OpenV0Server, params: types.InitializedParams) -> N
     await ls.fetch_workspace_configuration()
     templates = ls.settings.templates_override()  # validated now: a bad value is named at once
     asyncio.get_running_loop().run_in_executor(None, _warm_up, templates)
+    ls.key_check()
 
 
 def _warm_up(templates_path: Path | None) -> None:
@@ -153,12 +196,13 @@ async def on_configuration_changed(
         ls.set_settings_layer("workspace/configuration", pushed)
     else:
         await ls.fetch_workspace_configuration()
-    ls.settings  # noqa: B018  validate now, so a bad value is reported right away
+    ls.key_check()  # validates the settings now (a bad value is named) and checks a new key
 
 
 @server.feature(types.SHUTDOWN)
 async def on_shutdown(ls: OpenV0Server, *args: Any) -> None:
     await ls.jobs.cancel_all()
+    await ls.close_providers()
 
 
 @server.feature(
@@ -190,10 +234,10 @@ def on_code_action(ls: OpenV0Server, params: types.CodeActionParams) -> list[typ
     ]
 
 
-def _show_error(ls: OpenV0Server, message: str) -> None:
-    ls.window_show_message(
-        types.ShowMessageParams(type=types.MessageType.Error, message=f"OpenV0: {message}")
-    )
+def _show_error(
+    ls: OpenV0Server, message: str, *, level: types.MessageType = types.MessageType.Error
+) -> None:
+    ls.window_show_message(types.ShowMessageParams(type=level, message=f"OpenV0: {message}"))
 
 
 def _invalid(message: str, *, show: OpenV0Server | None = None) -> JsonRpcException:
@@ -212,18 +256,20 @@ async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
         raise _invalid(str(exc)) from exc
     from openv0_lsp.pipeline.generate import GenerationError, GenerationRequest, preflight
     from openv0_lsp.pipeline.write import WriteError
+    from openv0_lsp.providers.base import ProviderConfigError
 
-    request = GenerationRequest.from_arguments(
-        arguments, workspaces=ls.workspace_paths(), settings=ls.settings
-    )
-    generation_id = request.generation_id
     try:
+        provider = ls.provider(ls.provider_choice())
+        request = GenerationRequest.from_arguments(
+            arguments, workspaces=ls.workspace_paths(), settings=ls.settings, provider=provider
+        )
         preflight(request)
     except WriteError as exc:
         raise _invalid(str(exc), show=ls) from exc
-    except GenerationError as exc:
+    except (GenerationError, ProviderConfigError) as exc:
         _show_error(ls, str(exc))
         raise JsonRpcException(message=str(exc), code=REQUEST_FAILED) from exc
+    generation_id = request.generation_id
 
     params = execute_command_params.get()
     progress = GenerationProgress(
@@ -288,6 +334,8 @@ async def _run(
     progress.end(result.message)
     if result.status == "failed":
         _show_error(ls, result.message)
+    elif result.notes:
+        _show_error(ls, "; ".join(result.notes), level=types.MessageType.Info)
     payload = _result_payload(result)
     if result.status == "written":
         uri = payload["uri"]
@@ -341,17 +389,22 @@ def _diagnostics(findings: list[Finding]) -> list[types.Diagnostic]:
 
 
 @server.command(STATUS)
-def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
+async def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
     from openv0_lsp.commands import InvalidArguments, NoArguments, parse_arguments
 
     try:
         parse_arguments(NoArguments, STATUS, args)
     except InvalidArguments as exc:
         raise _invalid(str(exc)) from exc
-    from openv0_lsp.config import status_report
+    from openv0_lsp.status import status_report
 
+    check = ls.key_check()
+    try:
+        key_check = await asyncio.wait_for(asyncio.shield(check), CLIENT_ANSWER_TIMEOUT)
+    except TimeoutError:
+        key_check = {"state": "checking", "message": "the key check has not answered yet"}
     return {
-        **status_report(ls.settings),
+        **status_report(ls.settings, ls.provider_choice(), key_check),
         "previewUrl": None,
         "workspaceFolders": [str(p) for p in ls.workspace_paths()],
         "runningGenerations": len(ls.jobs),

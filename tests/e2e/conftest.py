@@ -25,7 +25,12 @@ PROFILES: dict[str, types.ClientCapabilities] = {
     "bare": types.ClientCapabilities(),
 }
 
-SERVER_ENV = {k: v for k, v in os.environ.items() if not k.startswith("OPENV0_")}
+# No setting or key of the machine running the tests leaks into the server under test.
+SERVER_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if not k.startswith("OPENV0_") and k not in ("OPENROUTER_API_KEY", "OPENAI_API_KEY")
+}
 
 
 @pytest_lsp.fixture(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import SERVER_ENV as ENV
+
 OPENV0 = [sys.executable, "-m", "openv0_lsp.cli"]
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("OPENV0_")}
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

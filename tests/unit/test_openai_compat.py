@@ -71,6 +71,7 @@ async def make(fake: FakeOpenRouter) -> AsyncIterator[MakeProvider]:
         options.setdefault("retry", FAST_RETRY)
         options.setdefault("timeouts", FAST_TIMEOUTS)
         options.setdefault("free_model_limit", None)
+        options.setdefault("discover_free_models", False)
         provider = OpenAICompatibleProvider.openrouter(**options)
         made.append(provider)
         return provider
@@ -141,7 +142,8 @@ async def test_bytes_split_at_every_offset_even_inside_utf8_and_data_still_parse
     fake: FakeOpenRouter, make: MakeProvider
 ):
     tokens = ["Grüße ", "👋", " 日本"]
-    size = sum(len(s) for s in Reply.stream(tokens).steps if isinstance(s, bytes))
+    steps = Reply.stream(tokens).steps_for(FREE_MODEL)
+    size = sum(len(s) for s in steps if isinstance(s, bytes))
     fake.script(Reply.stream(tokens, split_at=range(1, size)))
     fake.script(Reply.stream(tokens, crlf=True, split_at=range(1, size, 5)))
     provider = make()
@@ -356,7 +358,36 @@ async def test_these_statuses_are_never_retried(
     assert len(fake.chats) == 1
 
 
-async def test_a_retired_model_falls_back_to_the_next_and_says_which_answered(
+async def test_openrouter_falls_back_server_side_with_the_models_array(
+    fake: FakeOpenRouter, make: MakeProvider
+):
+    fake.retired = {FREE_MODEL, "bogus/model"}
+    provider = make(fallback_models=["bogus/model", "qwen/qwen3-coder:free"])
+    content, _, done, events = await collect(provider)
+    assert content == "Hello world"
+    [request] = fake.chats
+    assert request.json["model"] == FREE_MODEL
+    assert request.json["models"] == [FREE_MODEL, "bogus/model", "qwen/qwen3-coder:free"]
+    assert done.model == done.requested_model == "qwen/qwen3-coder:free"
+    assert done.skipped_models == (FREE_MODEL, "bogus/model")
+    assert not [e for e in events if isinstance(e, ChatNotice)]
+
+
+async def test_a_chain_longer_than_three_continues_client_side(
+    fake: FakeOpenRouter, make: MakeProvider
+):
+    chain = [f"vendor/model-{n}" for n in range(5)]
+    fake.retired = set(chain[:4])
+    content, _, done, events = await collect(make(model=chain[0], fallback_models=chain[1:]))
+    assert content == "Hello world"
+    assert [r.json.get("models") for r in fake.chats] == [chain[:3], chain[3:]]
+    assert done.model == chain[4] and done.skipped_models == tuple(chain[:4])
+    [notice] = [e for e in events if isinstance(e, ChatNotice)]
+    assert (notice.kind, notice.model, notice.next_model) == ("fallback", chain[0], chain[3])
+    assert "No endpoints found" in str(notice.error)
+
+
+async def test_a_plain_openai_server_falls_back_model_by_model(
     fake: FakeOpenRouter, make: MakeProvider
 ):
     fake.script(
@@ -364,7 +395,7 @@ async def test_a_retired_model_falls_back_to_the_next_and_says_which_answered(
         Reply.error(400, "bogus/model is not a valid model ID"),
         Reply.stream(["ok"], model="qwen/qwen3-coder:free"),
     )
-    provider = make(fallback_models=["bogus/model", "qwen/qwen3-coder:free"])
+    provider = make(fallback_models=["bogus/model", "qwen/qwen3-coder:free"], server_fallback=False)
     content, _, done, events = await collect(provider)
     assert content == "ok"
     assert [r.json["model"] for r in fake.chats] == [
@@ -372,6 +403,7 @@ async def test_a_retired_model_falls_back_to_the_next_and_says_which_answered(
         "bogus/model",
         "qwen/qwen3-coder:free",
     ]
+    assert all("models" not in r.json for r in fake.chats)
     assert done.model == done.requested_model == "qwen/qwen3-coder:free"
     assert done.skipped_models == (FREE_MODEL, "bogus/model")
     notices = [e for e in events if isinstance(e, ChatNotice)]
@@ -379,13 +411,45 @@ async def test_a_retired_model_falls_back_to_the_next_and_says_which_answered(
         ("fallback", FREE_MODEL, "bogus/model"),
         ("fallback", "bogus/model", "qwen/qwen3-coder:free"),
     ]
-    assert "No endpoints found" in str(notices[0].error)
 
 
 async def test_the_last_unavailable_model_is_the_error(fake: FakeOpenRouter, make: MakeProvider):
-    fake.script(Reply.model_not_found(FREE_MODEL))
-    error = await failure(make())
-    assert isinstance(error, ModelUnavailable) and FREE_MODEL in str(error)
+    fake.retired = {FREE_MODEL, "other/one"}
+    error = await failure(make(fallback_models=["other/one"]))
+    assert isinstance(error, ModelUnavailable)
+    assert FREE_MODEL in str(error) and "other/one" in str(error)
+    assert "openv0.model" in str(error)  # says what to change
+    assert not [r for r in fake.requests if r.path.endswith("/models")]
+
+
+async def test_retired_free_models_are_replaced_by_current_free_ones(
+    fake: FakeOpenRouter, make: MakeProvider
+):
+    fake.retired = {FREE_MODEL}
+    content, _, done, events = await collect(make(discover_free_models=True))
+    assert content == "Hello world"
+    # the configured model's family first, only free models, never the retired one
+    assert fake.chats[1].json["models"] == ["deepseek/deepseek-r1:free", "qwen/qwen3-coder:free"]
+    assert done.model == "deepseek/deepseek-r1:free"
+    [notice] = [e for e in events if isinstance(e, ChatNotice)]
+    assert (notice.model, notice.next_model) == (FREE_MODEL, "deepseek/deepseek-r1:free")
+
+
+async def test_a_paid_model_is_never_replaced_by_a_free_one(
+    fake: FakeOpenRouter, make: MakeProvider
+):
+    fake.retired = {"deepseek/deepseek-chat-v3.1"}
+    error = await failure(make(model="deepseek/deepseek-chat-v3.1", discover_free_models=True))
+    assert isinstance(error, ModelUnavailable) and len(fake.chats) == 1
+
+
+async def test_a_bare_json_error_in_an_event_stream_200_is_that_error(
+    fake: FakeOpenRouter, make: MakeProvider
+):
+    fake.script(Reply.bare_error_stream("Provider returned error", code=502))
+    error = await failure(make(retry=RetryPolicy(tries=1)))
+    assert not isinstance(error, TruncatedStream)
+    assert "Provider returned error" in str(error) and error.code == 502
 
 
 async def test_a_400_that_is_not_about_the_model_does_not_fall_back(
@@ -532,7 +596,7 @@ async def test_the_key_never_appears_in_errors_logs_or_repr(
     fake: FakeOpenRouter, make: MakeProvider, caplog: pytest.LogCaptureFixture
 ):
     caplog.set_level(logging.DEBUG)  # every logger, httpx and httpcore included
-    provider = make(fallback_models=["other/model"])
+    provider = make(fallback_models=["other/model"], server_fallback=False)
     fake.script(
         Reply.rate_limited(),
         Reply.model_not_found(FREE_MODEL),

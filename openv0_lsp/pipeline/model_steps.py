@@ -1,0 +1,312 @@
+"""The steps a model takes in the pipeline: plan, enhance and repair.
+
+- *plan* asks for one JSON object against the plan's schema (`response_format: json_schema`,
+  dropped once if the server refuses it), reads it tolerantly (`model_output.extract_json`) and
+  validates it with pydantic against the catalog; an invalid plan is sent back once with the
+  validation error, then the offline planner's plan is used and the caller is told why.
+- *enhance* streams the final component from the plan and the scaffold; the running token count
+  goes to the progress sink; the code is taken out of fences or prose.
+- *repair* sends validation errors back with the code; the caller decides how often.
+
+Prompts are jinja2 templates (`templates/prompts/*.j2`), overridable with `templatesPath` like
+every other template. Nothing here knows about LSP or HTTP: a `ChatProvider` and a progress
+callback are all it needs, so tests drive it with a scripted provider.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from openv0_lsp.pipeline.catalog import Block
+from openv0_lsp.pipeline.framework import Framework
+from openv0_lsp.pipeline.model_output import NoJSONFound, extract_code, extract_json
+from openv0_lsp.pipeline.plan import Plan
+from openv0_lsp.pipeline.scaffold import template_environment
+from openv0_lsp.pipeline.validate import Finding
+from openv0_lsp.providers.base import (
+    ChatDelta,
+    ChatDone,
+    ChatMessage,
+    ChatNotice,
+    ChatProvider,
+    ProviderError,
+    TruncatedStream,
+)
+
+REPORT_EVERY = 0.2  # seconds between two token-count reports of one step
+PLAN_RESPONSE_FORMAT: dict[str, Any] = {
+    "type": "json_schema",
+    "json_schema": {"name": "component_plan", "strict": False, "schema": Plan.model_json_schema()},
+}
+
+Report = Callable[[str], None]  # a progress message for the current step
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelOptions:
+    model: str | None = None  # None: the provider's own model and fallbacks
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+@dataclass
+class ModelLog:
+    """What the model steps of one generation did: who answered, tokens, what the user is told."""
+
+    answered_by: str | None = None
+    completion_tokens: int = 0
+    notes: list[str] = field(default_factory=list)  # things the user should know (fallbacks...)
+
+    def record(self, done: ChatDone, tokens: int) -> None:
+        self.answered_by = done.model
+        used = done.usage.completion_tokens if done.usage else 0
+        self.completion_tokens += used or tokens
+        if done.skipped_models:
+            note = f"{', '.join(done.skipped_models)} unavailable; {done.model} answered"
+            if note not in self.notes:
+                self.notes.append(note)
+
+
+def render_prompt(prompt: str, templates_path: Path | None, /, **context: Any) -> str:
+    """`templates/prompts/<prompt>.j2` rendered with `context`."""
+    template = template_environment(templates_path).get_template(f"prompts/{prompt}.j2")
+    return template.render(**context).strip()
+
+
+async def stream_text(
+    provider: ChatProvider,
+    messages: Sequence[ChatMessage],
+    *,
+    options: ModelOptions,
+    report: Report,
+    log: ModelLog,
+    response_format: Mapping[str, Any] | None = None,
+) -> tuple[str, ChatDone]:
+    """The answer's text, reporting the running token count (throttled) and any retry or
+    fallback; raises `ProviderError`. Cancelling the caller closes the HTTP stream."""
+    content: list[str] = []
+    tokens = reasoning_tokens = 0
+    last_report = 0.0
+    stream = provider.stream_chat(
+        messages,
+        model=options.model,
+        temperature=options.temperature,
+        max_tokens=options.max_tokens,
+        response_format=response_format,
+    )
+    async with contextlib.aclosing(stream):
+        async for event in stream:
+            if isinstance(event, ChatDelta):
+                if event.content:
+                    content.append(event.content)
+                    tokens += 1
+                elif event.reasoning or event.reasoning_details:
+                    reasoning_tokens += 1
+                now = time.monotonic()
+                if now - last_report >= REPORT_EVERY:
+                    last_report = now
+                    thinking = f", thinking {reasoning_tokens}" if reasoning_tokens else ""
+                    report(f"{tokens} tokens{thinking}")
+            elif isinstance(event, ChatNotice):
+                report(_describe_notice(event))
+            elif isinstance(event, ChatDone):
+                log.record(event, tokens)
+                return "".join(content), event
+    raise TruncatedStream(f"{provider.name}: the stream ended without a final event")
+
+
+def _describe_notice(notice: ChatNotice) -> str:
+    if notice.kind == "fallback":
+        return f"{notice.model} is unavailable; trying {notice.next_model}"
+    return f"{notice.model} failed ({notice.error.message}); retrying in {notice.delay:.1f} s"
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+async def plan_with_model(
+    provider: ChatProvider,
+    *,
+    prompt: str,
+    framework: Framework,
+    name: str | None,
+    catalog: Mapping[str, Block],
+    draft: Plan,
+    templates_path: Path | None,
+    options: ModelOptions,
+    report: Report,
+    log: ModelLog,
+) -> Plan:
+    """The model's plan, or `draft` (the offline planner's) after two invalid answers."""
+    messages = [
+        ChatMessage(
+            "system",
+            render_prompt(
+                "plan_system",
+                templates_path,
+                schema=json.dumps(Plan.model_json_schema()),
+                catalog=list(catalog.values()),
+                framework=framework,
+                name=name,
+            ),
+        ),
+        ChatMessage(
+            "user",
+            render_prompt(
+                "plan_user", templates_path, prompt=prompt, draft=draft.model_dump_json(indent=1)
+            ),
+        ),
+    ]
+    response_format: Mapping[str, Any] | None = PLAN_RESPONSE_FORMAT
+    problem = ""
+    for attempt in (1, 2):
+        try:
+            text, _ = await stream_text(
+                provider,
+                messages,
+                options=options,
+                report=report,
+                log=log,
+                response_format=response_format,
+            )
+        except ProviderError as error:
+            if response_format is None or error.status != 400 or error.streamed:
+                raise
+            # A server or model without structured outputs: ask again, reading the JSON freely.
+            response_format = None
+            report("the server takes no JSON schema; asking for plain JSON")
+            text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
+        try:
+            return parse_plan(text, framework=framework, name=name, catalog=catalog)
+        except ValueError as exc:
+            problem = str(exc)
+        if attempt == 1:
+            report(f"the plan is invalid ({_short(problem)}); asking once more")
+            messages += [
+                ChatMessage("assistant", text),
+                ChatMessage(
+                    "user",
+                    f"That plan is invalid: {problem}\nAnswer again with the corrected plan as "
+                    "one JSON object.",
+                ),
+            ]
+    log.notes.append(
+        f"the model's plan was invalid twice ({_short(problem)}); used the offline planner"
+    )
+    return draft
+
+
+def parse_plan(
+    text: str, *, framework: Framework, name: str | None, catalog: Mapping[str, Block]
+) -> Plan:
+    """A validated plan from a model's answer; `ValueError` saying what is wrong."""
+    try:
+        data = extract_json(text)
+    except NoJSONFound as exc:
+        raise ValueError(str(exc)) from None
+    if not isinstance(data, dict):
+        raise ValueError("the answer is JSON but not an object")
+    data["framework"] = framework  # the user's choice, not the model's
+    if name:
+        data["name"] = name
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        raise ValueError(_validation_summary(exc)) from None
+    unknown = sorted({s.block for s in plan.sections if s.block not in catalog})
+    if unknown:
+        raise ValueError(
+            f"unknown block(s) {', '.join(unknown)}; use only: {', '.join(sorted(catalog))}"
+        )
+    return plan
+
+
+def _validation_summary(error: ValidationError, limit: int = 5) -> str:
+    parts = []
+    for item in error.errors()[:limit]:
+        where = ".".join(str(p) for p in item["loc"]) or "the plan"
+        parts.append(f"{where}: {item['msg']}")
+    more = error.error_count() - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def _short(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- enhance and repair ----------------------------------------------------------------------
+
+
+def _system(framework: Framework, name: str, templates_path: Path | None) -> ChatMessage:
+    return ChatMessage(
+        "system", render_prompt("enhance_system", templates_path, framework=framework, name=name)
+    )
+
+
+async def enhance_with_model(
+    provider: ChatProvider,
+    *,
+    prompt: str,
+    plan: Plan,
+    scaffold: str,
+    templates_path: Path | None,
+    options: ModelOptions,
+    report: Report,
+    log: ModelLog,
+) -> str:
+    """The finished component's code; `NoCodeFound` if the answer holds none."""
+    messages = [
+        _system(plan.framework, plan.name, templates_path),
+        ChatMessage(
+            "user",
+            render_prompt(
+                "enhance_user",
+                templates_path,
+                prompt=prompt,
+                plan=plan.model_dump_json(indent=1, exclude_defaults=True),
+                scaffold=scaffold.rstrip("\n"),
+                framework=plan.framework,
+            ),
+        ),
+    ]
+    text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
+    return extract_code(text, plan.framework)
+
+
+async def repair_with_model(
+    provider: ChatProvider,
+    *,
+    prompt: str,
+    plan: Plan,
+    code: str,
+    findings: Sequence[Finding],
+    templates_path: Path | None,
+    options: ModelOptions,
+    report: Report,
+    log: ModelLog,
+) -> str:
+    """The code with the findings fixed, as the model sees fit; `NoCodeFound` if none."""
+    messages = [
+        _system(plan.framework, plan.name, templates_path),
+        ChatMessage(
+            "user",
+            render_prompt(
+                "repair_user",
+                templates_path,
+                prompt=prompt,
+                code=code.rstrip("\n"),
+                findings=findings,
+                framework=plan.framework,
+            ),
+        ),
+    ]
+    text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
+    return extract_code(text, plan.framework)

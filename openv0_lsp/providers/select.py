@@ -1,0 +1,146 @@
+"""Which provider a configuration means, and one live provider object per configuration.
+
+`choose_provider` reads the settings (and the environment's `OPENROUTER_API_KEY` /
+`OPENAI_API_KEY`): the `provider` setting if set, else `openrouter` when a key is present, else
+`offline`. The choice is a plain frozen value, so two reads of the same configuration compare
+equal; `ProviderPool` keeps one provider (one httpx client with its keep-alive connections) per
+choice and closes the previous one when the configuration changes.
+
+The key is held in the choice for the provider to use; it is left out of `repr` and of
+everything `describe` returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from openv0_lsp.config import Settings
+from openv0_lsp.providers.base import ChatProvider, ProviderConfigError
+from openv0_lsp.providers.offline import OfflineProvider
+
+log = logging.getLogger(__name__)
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+KEY_VARIABLES = {"openrouter": "OPENROUTER_API_KEY", "openai": "OPENAI_API_KEY"}
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    name: Literal["offline", "openrouter", "openai"]
+    model: str = "offline"
+    fallback_models: tuple[str, ...] = ()
+    base_url: str = ""
+    timeouts: tuple[float, float, float] = (10.0, 60.0, 30.0)  # connect, first byte, idle
+    api_key: str | None = field(default=None, repr=False)
+    key_source: str | None = None  # where the key came from, for the status report
+
+    @property
+    def uses_model(self) -> bool:
+        return self.name != "offline"
+
+    def problem(self) -> str | None:
+        """Why this choice cannot run, in words that say what to set; None if it can."""
+        if self.name == "openrouter" and not self.api_key:
+            return (
+                "the openrouter provider needs an API key: set openv0.apiKey or "
+                "OPENROUTER_API_KEY (keys at https://openrouter.ai/keys), or set "
+                "openv0.provider to 'offline'"
+            )
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        """The choice as the status report shows it (never the key)."""
+        return {
+            "provider": self.name,
+            "model": self.model,
+            "fallbackModels": list(self.fallback_models),
+            "baseUrl": self.base_url or None,
+            "apiKey": f"set ({self.key_source})" if self.api_key else "not set",
+        }
+
+
+def choose_provider(settings: Settings, environ: Mapping[str, str] | None = None) -> ProviderChoice:
+    environ = os.environ if environ is None else environ
+    key = settings.api_key_value()
+    source = "openv0.apiKey" if key else None
+    name = settings.provider
+    if name is None:
+        if not key and environ.get(KEY_VARIABLES["openrouter"]):
+            key, source = environ[KEY_VARIABLES["openrouter"]], KEY_VARIABLES["openrouter"]
+        name = "openrouter" if key else "offline"
+    if name == "offline":
+        return ProviderChoice("offline")
+    if not key and environ.get(KEY_VARIABLES[name]):
+        key, source = environ[KEY_VARIABLES[name]], KEY_VARIABLES[name]
+    from openv0_lsp.providers.openai_compat import OPENROUTER_BASE_URL
+
+    default_url = OPENROUTER_BASE_URL if name == "openrouter" else OPENAI_BASE_URL
+    timeouts = settings.timeouts
+    return ProviderChoice(
+        name,
+        model=settings.model,
+        fallback_models=tuple(m for m in settings.fallback_models if m != settings.model),
+        base_url=settings.base_url or default_url,
+        timeouts=(timeouts.connect, timeouts.first_byte, timeouts.idle),
+        api_key=key or None,
+        key_source=source,
+    )
+
+
+def make_provider(choice: ProviderChoice) -> ChatProvider:
+    """A new provider object for `choice`; `ProviderConfigError` if it cannot be used."""
+    if not choice.uses_model:
+        return OfflineProvider()
+    if problem := choice.problem():
+        raise ProviderConfigError(problem)
+    from openv0_lsp.providers.openai_compat import OpenAICompatibleProvider, Timeouts
+
+    connect, first_byte, idle = choice.timeouts
+    options: dict[str, Any] = {
+        "api_key": choice.api_key,
+        "model": choice.model,
+        "fallback_models": choice.fallback_models,
+        "base_url": choice.base_url,
+        "timeouts": Timeouts(connect=connect, first_byte=first_byte, idle=idle),
+    }
+    if choice.name == "openrouter":
+        return OpenAICompatibleProvider.openrouter(**options)
+    return OpenAICompatibleProvider(
+        name="openai",
+        key_hint="set openv0.apiKey or OPENAI_API_KEY, or leave the key out for a local server",
+        **options,
+    )
+
+
+class ProviderPool:
+    """One provider per configuration, reused by every generation until the settings change.
+
+    A provider replaced by a new configuration is closed only at `aclose` (shutdown): a
+    generation still streaming from it keeps its connection to the end.
+    """
+
+    def __init__(self) -> None:
+        self._choice: ProviderChoice | None = None
+        self._provider: ChatProvider | None = None
+        self._retired: list[ChatProvider] = []
+
+    def get(self, choice: ProviderChoice) -> ChatProvider:
+        if self._provider is not None and choice == self._choice:
+            return self._provider
+        provider = make_provider(choice)
+        if self._provider is not None:
+            self._retired.append(self._provider)
+        self._choice, self._provider = choice, provider
+        return provider
+
+    async def aclose(self) -> None:
+        providers = [*self._retired, *([self._provider] if self._provider else [])]
+        self._retired, self._provider, self._choice = [], None, None
+        for provider in providers:
+            with contextlib.suppress(Exception):
+                await provider.aclose()
