@@ -113,14 +113,19 @@ async def stream_text(
                 now = time.monotonic()
                 if now - last_report >= REPORT_EVERY:
                     last_report = now
-                    thinking = f", thinking {reasoning_tokens}" if reasoning_tokens else ""
-                    report(f"{tokens} tokens{thinking}")
+                    report(_token_count(tokens, reasoning_tokens))
             elif isinstance(event, ChatNotice):
                 report(_describe_notice(event))
             elif isinstance(event, ChatDone):
                 log.record(event, tokens)
+                report(f"{_token_count(tokens, reasoning_tokens)} from {event.model}")
                 return "".join(content), event
     raise TruncatedStream(f"{provider.name}: the stream ended without a final event")
+
+
+def _token_count(tokens: int, reasoning_tokens: int) -> str:
+    text = f"{tokens} token{'' if tokens == 1 else 's'}"
+    return text + (f" (thinking: {reasoning_tokens})" if reasoning_tokens else "")
 
 
 def _describe_notice(notice: ChatNotice) -> str:

@@ -26,6 +26,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from openv0_lsp import __version__
 from openv0_lsp.server.jobs import GenerationJobs
+from openv0_lsp.server.loop_lag import LoopLagProbe
 from openv0_lsp.server.progress import CLIENT_ANSWER_TIMEOUT, GenerationProgress
 from openv0_lsp.server.protocol import OpenV0Protocol, execute_command_params
 
@@ -54,6 +55,7 @@ class OpenV0Server(LanguageServer):
         self._last_settings_message = ""
         self._providers: ProviderPool | None = None
         self._key_check: tuple[ProviderChoice, asyncio.Task[dict[str, Any]]] | None = None
+        self.loop_lag = LoopLagProbe.from_environment()
         assert isinstance(self.protocol, OpenV0Protocol)
         self.protocol.on_cancel_request = self.jobs.cancel_request
 
@@ -175,6 +177,8 @@ async def on_initialized(ls: OpenV0Server, params: types.InitializedParams) -> N
     templates = ls.settings.templates_override()  # validated now: a bad value is named at once
     asyncio.get_running_loop().run_in_executor(None, _warm_up, templates)
     ls.key_check()
+    if ls.loop_lag is not None:
+        ls.loop_lag.start()
 
 
 def _warm_up(templates_path: Path | None) -> None:
@@ -408,6 +412,7 @@ async def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
         "previewUrl": None,
         "workspaceFolders": [str(p) for p in ls.workspace_paths()],
         "runningGenerations": len(ls.jobs),
+        **({"eventLoop": ls.loop_lag.report_and_reset()} if ls.loop_lag is not None else {}),
     }
 
 
