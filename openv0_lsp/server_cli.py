@@ -1,15 +1,18 @@
 """`openv0-lsp`: start the language server on stdio (default), TCP or websockets.
 
-In stdio mode stdout belongs to the protocol: logs go to stderr or to `--log-file`.
+In stdio mode stdout belongs to the protocol: logs go to stderr or to `--log-file`, through a
+filter that masks API keys (`redact`).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from openv0_lsp import __version__
+from openv0_lsp.redact import RedactingFilter, RedactingFormatter, register_secret
 
 
 def _host_port(value: str) -> tuple[str, int]:
@@ -43,11 +46,11 @@ def main(argv: list[str] | None = None) -> None:
         if args.log_file
         else logging.StreamHandler(sys.stderr)
     )
-    logging.basicConfig(
-        level=level,
-        handlers=[handler],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for variable in ("OPENROUTER_API_KEY", "OPENAI_API_KEY", "OPENV0_API_KEY"):
+        register_secret(os.environ.get(variable))
+    logging.basicConfig(level=level, handlers=[handler])
     if args.verbose < 2:  # pygls logs whole messages at INFO: only with -vv
         logging.getLogger("pygls").setLevel(max(level, logging.WARNING))
     from openv0_lsp.server.app import server  # imported after logging is set up

@@ -73,6 +73,7 @@ class OpenV0Server(LanguageServer):
 
     def _resolve_settings(self) -> Settings:
         from openv0_lsp.config import environment_layer, resolve_settings, section_of
+        from openv0_lsp.redact import register_secret
 
         layers = [
             ("environment", environment_layer()),
@@ -82,6 +83,7 @@ class OpenV0Server(LanguageServer):
             ),
         ]
         settings, problems = resolve_settings(layers)
+        register_secret(settings.api_key_value())  # masked in every log line from now on
         message = "OpenV0 settings: " + "; ".join(str(p) for p in problems)
         if problems and message != self._last_settings_message:  # say it once, not per read
             self._last_settings_message = message
