@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from openv0_lsp.config import Settings, environment_layer, resolve_settings, section_of
 
@@ -52,3 +56,124 @@ def test_output_dir_default_depends_on_src(tmp_path: Path):
     assert Settings().output_dir_for(tmp_path) == "components"
     (tmp_path / "src").mkdir()
     assert Settings().output_dir_for(tmp_path) == "src/components"
+
+
+# --- provider settings -----------------------------------------------------------------------
+
+SECRET = "sk-or-v1-" + "0badc0de" * 8
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("baseUrl", "http://example.com/v1"),  # plain HTTP to another machine: the key in clear
+        ("baseUrl", "ftp://example.com/v1"),
+        ("temperature", 3),
+        ("maxTokens", 10),
+        ("timeouts", {"idle": 0}),
+        ("fallbackModels", ["m"] * 11),
+        ("provider", "anthropic"),
+    ],
+)
+def test_a_bad_provider_setting_is_named_and_the_previous_value_kept(key: str, value: Any):
+    previous = {
+        "baseUrl": "https://openrouter.ai/api/v1",
+        "temperature": 0.5,
+        "maxTokens": 4000,
+        "timeouts": {"idle": 12},
+        "fallbackModels": ["a/b"],
+        "provider": "openrouter",
+    }[key]
+    settings, problems = resolve_settings(
+        [("initializationOptions", {key: previous}), ("workspace/configuration", {key: value})]
+    )
+    [problem] = problems
+    assert (problem.key, problem.source) == (key, "workspace/configuration")
+    assert f"openv0.{key}" in str(problem) and "previous value is kept" in str(problem)
+    expected = resolve_settings([("initializationOptions", {key: previous})])[0]
+    assert settings == expected
+
+
+def test_plain_http_is_refused_with_the_reason_but_loopback_and_https_are_accepted():
+    _, problems = resolve_settings([("environment", {"baseUrl": "http://example.com/v1"})])
+    [problem] = problems
+    assert "plain HTTP" in problem.message and "example.com" in problem.message
+    for url in (
+        "http://127.0.0.1:11434/v1",
+        "http://localhost:8080/v1",
+        "https://openrouter.ai/api/v1",
+    ):
+        settings, problems = resolve_settings([("environment", {"baseUrl": url})])
+        assert problems == [] and settings.base_url == url
+
+
+def test_timeouts_accept_a_partial_object():
+    settings, problems = resolve_settings(
+        [("workspace/configuration", {"timeouts": {"firstByte": 5}})]
+    )
+    assert problems == []
+    assert settings.timeouts.first_byte == 5
+    assert (settings.timeouts.connect, settings.timeouts.idle) == (10.0, 30.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="config.resolve_settings reports only exc.errors()[0]['msg'] ('Input should be "
+    "greater than 0'): the nested field (timeouts.idle) is not named",
+)
+def test_a_bad_timeout_names_which_timeout():
+    _, problems = resolve_settings([("environment", {"timeouts": {"connect": 5, "idle": 0}})])
+    [problem] = problems
+    assert "idle" in str(problem)
+
+
+def test_provider_settings_come_from_openv0_environment_variables():
+    layer = environment_layer(
+        {
+            "OPENV0_API_KEY": SECRET,
+            "OPENV0_MODEL": "qwen/qwen3-coder:free",
+            "OPENV0_BASE_URL": "http://127.0.0.1:11434/v1",
+            "OPENV0_PROVIDER": "openai",
+            "OPENV0_FALLBACK_MODELS": "a/b, c/d",
+            "OPENV0_TIMEOUTS": '{"idle": 7}',
+            "OPENV0_TEMPERATURE": "0.2",
+            "OPENV0_MAX_TOKENS": "2048",
+            "OPENROUTER_API_KEY": "read by the provider choice, not by the settings",
+        }
+    )
+    settings, problems = resolve_settings([("environment", layer)])
+    assert problems == []
+    assert settings.api_key_value() == SECRET
+    assert settings.model == "qwen/qwen3-coder:free"
+    assert settings.base_url == "http://127.0.0.1:11434/v1"
+    assert settings.provider == "openai"
+    assert settings.fallback_models == ("a/b", "c/d")
+    assert settings.timeouts.idle == 7 and settings.timeouts.first_byte == 60
+    assert settings.temperature == 0.2 and settings.max_tokens == 2048
+
+
+def test_a_malformed_timeouts_variable_is_reported_not_raised():
+    settings, problems = resolve_settings(
+        [("environment", environment_layer({"OPENV0_TIMEOUTS": "idle=7"}))]
+    )
+    assert [p.key for p in problems] == ["timeouts"]
+    assert settings.timeouts.idle == 30
+
+
+def test_the_api_key_is_masked_in_every_rendering_of_the_settings():
+    settings, _ = resolve_settings([("environment", environment_layer({"OPENV0_API_KEY": SECRET}))])
+    assert settings.api_key_value() == SECRET
+    for text in (
+        repr(settings),
+        str(settings),
+        json.dumps(settings.model_dump(mode="json")),
+        json.dumps(settings.model_dump(mode="json", by_alias=True)),
+    ):
+        assert SECRET not in text
+    assert settings.model_dump(mode="json", by_alias=True)["apiKey"] == "**********"
+
+
+def test_a_rejected_api_key_value_is_not_quoted_in_the_problem():
+    _, problems = resolve_settings([("workspace/configuration", {"apiKey": [SECRET]})])
+    [problem] = problems
+    assert problem.key == "apiKey" and SECRET not in str(problem)
