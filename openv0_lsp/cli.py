@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -102,19 +103,29 @@ def generate(args: argparse.Namespace) -> int:
     request = GenerationRequest.from_arguments(
         arguments, workspaces=[workspace.resolve()], settings=settings, provider=provider
     )
+    created = not workspace.exists()
     try:
         preflight(request)
-        if not workspace.exists():  # a new project: the folder is made with the first file
+        if created:  # a new project: the folder is made for the first file
             print(f"creating {workspace}", file=sys.stderr)
             workspace.mkdir(parents=True)
         result = asyncio.run(_generate(request, provider, _progress(args.json)))
     except (WriteError, GenerationError, ValueError) as exc:
+        _remove_if_empty(workspace, created)
         return _fail(args, str(exc), 1)
     except KeyboardInterrupt:
+        _remove_if_empty(workspace, created)
         print("interrupted: nothing was written", file=sys.stderr)
         return 130
     _emit(args, result.to_json(), _describe(result), error=False)
     return 0
+
+
+def _remove_if_empty(workspace: Path, created: bool) -> None:
+    """A failed generation leaves no trace: not even the project folder it made."""
+    if created:
+        with contextlib.suppress(OSError):
+            workspace.rmdir()
 
 
 async def _generate(

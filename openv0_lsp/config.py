@@ -57,7 +57,10 @@ class Settings(_Camel):
         default=(), max_length=10, description="Models tried in order when one is unavailable."
     )
     base_url: str | None = Field(
-        default=None, description="The provider's API root, e.g. http://127.0.0.1:11434/v1."
+        default=None,
+        description="The provider's API root, e.g. http://127.0.0.1:11434/v1. Checked when a "
+        "provider uses it (HTTPS, or HTTP to this machine): an unsafe URL is refused there, "
+        "never replaced by another one.",
     )
     api_key: SecretStr | None = Field(
         default=None, description="Kept in memory only; sent only in the Authorization header."
@@ -74,19 +77,6 @@ class Settings(_Camel):
         le=60_000,
         description="Pause before each pipeline step (debugging and tests of cancel).",
     )
-
-    @field_validator("base_url")
-    @classmethod
-    def _secure_base_url(cls, value: str | None) -> str | None:
-        if value:
-            from openv0_lsp.providers.base import ProviderConfigError
-            from openv0_lsp.providers.openai_compat import check_base_url
-
-            try:
-                check_base_url(value)  # HTTPS, or plain HTTP to this machine only
-            except ProviderConfigError as exc:
-                raise ValueError(str(exc)) from None
-        return value
 
     @field_validator("fallback_models", mode="before")
     @classmethod
@@ -160,7 +150,10 @@ def resolve_settings(
             try:
                 Settings.model_validate({field_name: value})
             except ValidationError as exc:
-                problems.append(SettingProblem(source, key, exc.errors()[0]["msg"]))
+                error = exc.errors()[0]
+                inner = ".".join(str(part) for part in error["loc"][1:])  # timeouts.idle
+                message = f"{inner}: {error['msg']}" if inner else error["msg"]
+                problems.append(SettingProblem(source, key, message))
                 continue
             merged[field_name] = value
     return Settings.model_validate(merged), problems

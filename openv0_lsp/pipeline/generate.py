@@ -354,7 +354,8 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
                 "notes": log_.notes,
             },
         )
-        if key is not None and cached is None:
+        if key is not None and cached is None and not _errors(findings):
+            # only an answer that passed validation is worth giving again
             store.store_answer(key, CachedAnswer(model=model, component=component, code=code))
     except (OSError, sqlite3.Error) as exc:  # the file stands; only its history is missing
         log.warning("generation=%s history not recorded: %s", request.generation_id, exc)
@@ -433,7 +434,7 @@ async def _repair(
         except NoCodeFound:
             done("repair")
             log_.notes.append("a repair answer held no code; kept the best version")
-            break
+            return best
         repaired_findings = await _validate(request, repaired, target)
         done("repair")
         if _errors(repaired_findings) <= _errors(best[1]):

@@ -37,6 +37,7 @@ from openv0_lsp.providers.base import (
     ChatMessage,
     ChatNotice,
     ChatProvider,
+    ModelUnavailable,
     ProviderError,
     TruncatedStream,
 )
@@ -182,6 +183,8 @@ async def plan_with_model(
                 log=log,
                 response_format=response_format,
             )
+        except ModelUnavailable:
+            raise  # a 400 about the model id, not about the schema
         except ProviderError as error:
             if response_format is None or error.status != 400 or error.streamed:
                 raise

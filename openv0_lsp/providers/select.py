@@ -45,6 +45,14 @@ class ProviderChoice:
 
     def problem(self) -> str | None:
         """Why this choice cannot run, in words that say what to set; None if it can."""
+        if not self.uses_model:
+            return None
+        from openv0_lsp.providers.openai_compat import check_base_url
+
+        try:
+            check_base_url(self.base_url)
+        except ProviderConfigError as error:
+            return f"openv0.baseUrl: {error}"
         if self.name == "openrouter" and not self.api_key:
             return (
                 "the openrouter provider needs an API key: set openv0.apiKey or "

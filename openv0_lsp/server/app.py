@@ -140,8 +140,9 @@ class OpenV0Server(LanguageServer):
 
         try:
             result = await check_key(self.provider(choice), choice)
-        except ProviderConfigError as error:
-            result = {"state": "not set", "message": str(error)}
+        except ProviderConfigError as error:  # said now, not at the first generation
+            _show_error(self, str(error), level=types.MessageType.Warning)
+            return {"state": "not set", "message": str(error)}
         if result["state"] == "invalid":
             _show_error(self, result["message"], level=types.MessageType.Warning)
         return result

@@ -153,6 +153,10 @@ async def test_after_two_failed_repairs_the_best_version_is_written_with_its_dia
     assert Path(result["files"][0]).read_text(encoding="utf-8") == BROKEN
     uri = result["uri"]
     await wait_until(lambda: client.diagnostics.get(uri))
+    with sqlite3.connect(tmp_path / ".openv0" / "history.db") as db:  # not worth giving again
+        assert db.execute("select count(*) from cache").fetchone()[0] == 0
+    again = await generate(client, prompt=PROMPT)
+    assert again["cached"] is False and model.calls["enhance"] == 2
 
 
 async def test_429_with_retry_after_and_a_5xx_are_retried(

@@ -66,8 +66,6 @@ SECRET = "sk-or-v1-" + "0badc0de" * 8
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("baseUrl", "http://example.com/v1"),  # plain HTTP to another machine: the key in clear
-        ("baseUrl", "ftp://example.com/v1"),
         ("temperature", 3),
         ("maxTokens", 10),
         ("timeouts", {"idle": 0}),
@@ -77,7 +75,6 @@ SECRET = "sk-or-v1-" + "0badc0de" * 8
 )
 def test_a_bad_provider_setting_is_named_and_the_previous_value_kept(key: str, value: Any):
     previous = {
-        "baseUrl": "https://openrouter.ai/api/v1",
         "temperature": 0.5,
         "maxTokens": 4000,
         "timeouts": {"idle": 12},
@@ -94,17 +91,27 @@ def test_a_bad_provider_setting_is_named_and_the_previous_value_kept(key: str, v
     assert settings == expected
 
 
-def test_plain_http_is_refused_with_the_reason_but_loopback_and_https_are_accepted():
-    _, problems = resolve_settings([("environment", {"baseUrl": "http://example.com/v1"})])
-    [problem] = problems
-    assert "plain HTTP" in problem.message and "example.com" in problem.message
+def test_an_unsafe_base_url_stays_in_force_and_the_provider_refuses_it():
+    """Never replaced by a lower layer's URL: the key must not go anywhere the user did not
+    name. The provider choice says why it cannot run (see test_select)."""
+    from openv0_lsp.providers.select import choose_provider
+
+    settings, problems = resolve_settings(
+        [
+            ("environment", {"baseUrl": "https://openrouter.ai/api/v1", "apiKey": SECRET}),
+            ("workspace/configuration", {"baseUrl": "http://example.com/v1"}),
+        ]
+    )
+    assert problems == [] and settings.base_url == "http://example.com/v1"
+    problem = choose_provider(settings, {}).problem()
+    assert problem is not None and "plain HTTP" in problem and "example.com" in problem
     for url in (
         "http://127.0.0.1:11434/v1",
         "http://localhost:8080/v1",
         "https://openrouter.ai/api/v1",
     ):
-        settings, problems = resolve_settings([("environment", {"baseUrl": url})])
-        assert problems == [] and settings.base_url == url
+        settings, _ = resolve_settings([("environment", {"baseUrl": url, "apiKey": SECRET})])
+        assert choose_provider(settings, {}).problem() is None
 
 
 def test_timeouts_accept_a_partial_object():
@@ -116,11 +123,6 @@ def test_timeouts_accept_a_partial_object():
     assert (settings.timeouts.connect, settings.timeouts.idle) == (10.0, 30.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.resolve_settings reports only exc.errors()[0]['msg'] ('Input should be "
-    "greater than 0'): the nested field (timeouts.idle) is not named",
-)
 def test_a_bad_timeout_names_which_timeout():
     _, problems = resolve_settings([("environment", {"timeouts": {"connect": 5, "idle": 0}})])
     [problem] = problems
