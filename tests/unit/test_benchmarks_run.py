@@ -34,8 +34,8 @@ FIGURES = {
 }
 
 
-def run_quick_benchmark() -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, str(REPO / "benchmarks" / "lsp_benchmark.py"), "--quick", "--json"]
+def run_quick_benchmark(script: str = "lsp_benchmark.py") -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(REPO / "benchmarks" / script), "--quick", "--json"]
     with subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as process:
@@ -66,3 +66,32 @@ def test_a_quick_benchmark_run_reports_every_figure_as_json():
     ]
     for goal in figures["goals"]:
         assert goal["actual"] > 0 and isinstance(goal["ok"], bool)
+
+
+def test_a_quick_model_benchmark_run_streams_from_the_fake_and_every_generation_is_right():
+    done = run_quick_benchmark("model_benchmark.py")
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout)
+
+    concurrent = figures["concurrent"]
+    generations = figures["settings"]["concurrent"]
+    assert concurrent["generations"] == generations
+    assert concurrent["correct"] == concurrent["unique_paths"] == generations, concurrent
+    assert concurrent["repair_requests"] == 0 and concurrent["problems"] == []
+    for value in (
+        figures["overhead"]["p50_ms"],
+        figures["overhead"]["p90_ms"],
+        concurrent["max_loop_lag_ms"],
+    ):
+        assert isinstance(value, int | float) and value >= 0, figures
+    assert figures["overhead"]["runs"] == figures["settings"]["runs"]
+    assert figures["overhead"]["stream_p50_ms"] > 0
+    for section in ("code_action_idle", "code_action_under_load"):
+        assert figures[section]["runs"] > 0 and figures[section]["p99_ms"] > 0, section
+    assert [goal["figure"] for goal in figures["goals"]] == [
+        "overhead p50 (ms)",
+        "overhead p90 (ms)",
+        "concurrent generations correct",
+        "max event-loop lag under load (ms)",
+    ]
+    assert all(isinstance(goal["ok"], bool) for goal in figures["goals"])
