@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.ws:
         server.start_ws(*args.ws)
     else:
-        server.start_io()
+        from openv0_lsp.server.stdio import serve_stdio
+
+        serve_stdio(server)
 
 
 if __name__ == "__main__":

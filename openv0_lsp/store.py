@@ -9,10 +9,13 @@ folder is created on the first successful write, with a `.gitignore` so it stays
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,25 +68,44 @@ def new_generation_id() -> str:
     return str(uuid.uuid4())
 
 
+# One open connection per database file, shared by every HistoryStore of this process (the
+# event loop's thread and the pipeline's worker both use it, one at a time under the lock).
+# Opening a connection and checking the schema per call cost milliseconds on the event loop.
+_connections: dict[Path, sqlite3.Connection] = {}
+_lock = threading.RLock()
+
+
 class HistoryStore:
-    """One workspace's store; opened per use, so several processes can share it."""
+    """One workspace's store. Several processes may share the file (WAL mode)."""
 
     def __init__(self, workspace: Path):
         self.workspace = workspace
         self.folder = workspace / STORE_DIR
         self.db_path = self.folder / "history.db"
 
-    def _connect(self, create: bool) -> sqlite3.Connection | None:
-        if not self.db_path.exists():
+    @contextlib.contextmanager
+    def _connect(self, create: bool) -> Iterator[sqlite3.Connection | None]:
+        with _lock:
+            yield self._open(create)
+
+    def _open(self, create: bool) -> sqlite3.Connection | None:
+        key = self.db_path.absolute()
+        if not self.db_path.exists():  # never created, or deleted under us
+            stale = _connections.pop(key, None)
+            if stale is not None:
+                stale.close()
             if not create:
                 return None
             self.folder.mkdir(exist_ok=True)
             (self.folder / ".gitignore").write_text("*\n", encoding="utf-8")
-        connection = sqlite3.connect(self.db_path, timeout=5)
-        # WAL: readers never wait for a writer; NORMAL: no fsync per commit, still consistent
-        connection.execute("pragma journal_mode=wal")
-        connection.execute("pragma synchronous=normal")
-        connection.executescript(SCHEMA)
+        connection = _connections.get(key)
+        if connection is None:
+            connection = sqlite3.connect(self.db_path, timeout=5, check_same_thread=False)
+            # WAL: readers never wait for a writer; NORMAL: no fsync per commit, still consistent
+            connection.execute("pragma journal_mode=wal")
+            connection.execute("pragma synchronous=normal")
+            connection.executescript(SCHEMA)
+            _connections[key] = connection
         return connection
 
     def _relative(self, path: Path) -> str:
@@ -100,51 +122,45 @@ class HistoryStore:
         files: dict[Path, str],
         meta: dict[str, Any],
     ) -> None:
-        connection = self._connect(create=True)
-        assert connection is not None
         now = time.time()
-        with connection:
-            connection.execute(
-                "insert into generations values (?, ?, ?, ?, ?, ?, ?)",
-                (generation_id, now, prompt, status, model, ms, json.dumps(meta)),
-            )
-            connection.executemany(
-                "insert into files values (?, ?, ?, ?)",
-                [(self._relative(p), generation_id, sha, now) for p, sha in files.items()],
-            )
-        connection.close()
+        with self._connect(create=True) as connection:
+            assert connection is not None
+            with connection:  # one transaction
+                connection.execute(
+                    "insert into generations values (?, ?, ?, ?, ?, ?, ?)",
+                    (generation_id, now, prompt, status, model, ms, json.dumps(meta)),
+                )
+                connection.executemany(
+                    "insert into files values (?, ?, ?, ?)",
+                    [(self._relative(p), generation_id, sha, now) for p, sha in files.items()],
+                )
 
     def last_file_record(self, path: Path) -> FileRecord | None:
-        connection = self._connect(create=False)
-        if connection is None:
-            return None
-        with connection:
+        with self._connect(create=False) as connection:
+            if connection is None:
+                return None
             row = connection.execute(
                 "select f.path, f.generation_id, f.sha256, g.prompt from files f "
                 "join generations g on g.id = f.generation_id "
                 "where f.path = ? order by f.created_at desc limit 1",
                 (self._relative(path),),
             ).fetchone()
-        connection.close()
         return FileRecord(*row) if row else None
 
     def cached_answer(self, key: str) -> CachedAnswer | None:
-        connection = self._connect(create=False)
-        if connection is None:
-            return None
-        with connection:
+        with self._connect(create=False) as connection:
+            if connection is None:
+                return None
             row = connection.execute(
                 "select model, component, code from cache where key = ?", (key,)
             ).fetchone()
-        connection.close()
         return CachedAnswer(*row) if row else None
 
     def store_answer(self, key: str, answer: CachedAnswer) -> None:
-        connection = self._connect(create=True)
-        assert connection is not None
-        with connection:
-            connection.execute(
-                "insert or replace into cache values (?, ?, ?, ?, ?)",
-                (key, time.time(), answer.model, answer.component, answer.code),
-            )
-        connection.close()
+        with self._connect(create=True) as connection:
+            assert connection is not None
+            with connection:
+                connection.execute(
+                    "insert or replace into cache values (?, ?, ?, ?, ?)",
+                    (key, time.time(), answer.model, answer.component, answer.code),
+                )

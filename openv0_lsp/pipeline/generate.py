@@ -15,26 +15,26 @@ whole or not at all, and a cancel never lands half-way through it.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import json
 import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from openv0_lsp.config import Settings
 from openv0_lsp.pipeline.catalog import load_catalog, template_file
 from openv0_lsp.pipeline.framework import FRAMEWORKS, Framework
 from openv0_lsp.pipeline.model_output import NoCodeFound
 from openv0_lsp.pipeline.model_steps import (
+    PROMPTS,
     ModelLog,
     ModelOptions,
     enhance_with_model,
+    plan_schema,
     plan_with_model,
     repair_with_model,
 )
@@ -42,6 +42,7 @@ from openv0_lsp.pipeline.plan import Plan
 from openv0_lsp.pipeline.plan_offline import plan_offline
 from openv0_lsp.pipeline.scaffold import scaffold_component, template_environment
 from openv0_lsp.pipeline.validate import Finding, validate_component
+from openv0_lsp.pipeline.worker import in_worker
 from openv0_lsp.pipeline.write import Target, choose_target, content_hash, write_atomically
 from openv0_lsp.providers.base import ChatProvider, ProviderError
 from openv0_lsp.providers.offline import OfflineProvider
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from openv0_lsp.commands import GenerateArguments
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Each step, in order, with the percentage reached when it starts.
 STEP_PERCENT = {
@@ -64,16 +64,6 @@ STEP_PERCENT = {
     "write": 90,
 }
 MAX_REPAIRS = 2
-
-
-# One worker for the CPU-bound steps of every generation: concurrent generations queue their
-# steps instead of several threads fighting the event loop's thread for the GIL.
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openv0-pipeline")
-
-
-async def _in_worker(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    call = functools.partial(function, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_WORKER, call)
 
 
 class ProgressSink(Protocol):
@@ -263,10 +253,10 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
     key = None
     cached = None
     if provider.uses_model:
-        key = cache_key(request, await _in_worker(templates_version, templates))
+        key = cache_key(request, await in_worker(templates_version, templates))
         if not request.force:
             workspace = _target(request, request.name or "Component").workspace
-            cached = await _in_worker(HistoryStore(workspace).cached_answer, key)
+            cached = await in_worker(HistoryStore(workspace).cached_answer, key)
 
     if cached is not None:
         await step("plan", f"answered from the cache ({cached.model}); force: true asks again")
@@ -278,7 +268,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         planner = (request.model or provider.model) if provider.uses_model else "offline planner"
         await step("plan", f"reading the prompt ({planner})")
         catalog = load_catalog(templates)
-        plan = await _in_worker(
+        plan = await in_worker(
             plan_offline, request.prompt, framework=framework, name=request.name, catalog=catalog
         )
         if provider.uses_model:
@@ -298,7 +288,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
 
         blocks = ", ".join(s.block for s in plan.sections)
         await step("scaffold", f"{plan.name} from {blocks}")
-        scaffold = await _in_worker(scaffold_component, plan, templates_path=templates)
+        scaffold = await in_worker(scaffold_component, plan, templates_path=templates)
         done("scaffold")
 
         if provider.uses_model:
@@ -387,7 +377,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
 
 
 async def _validate(request: GenerationRequest, code: str, target: Target) -> list[Finding]:
-    return await _in_worker(
+    return await in_worker(
         validate_component,
         code,
         framework=_framework(request),
@@ -454,6 +444,9 @@ def warm_up(templates_path: Path | None = None) -> None:
     for block_id in catalog:
         for framework in FRAMEWORKS:
             environment.get_template(f"blocks/{block_id}/{template_file(framework)}")
+    for prompt in PROMPTS:
+        environment.get_template(f"prompts/{prompt}.j2")
+    plan_schema()
     for framework in FRAMEWORKS:
         environment.get_template(f"component/{template_file(framework)}")
         validate_component(

@@ -16,6 +16,7 @@ callback are all it needs, so tests drive it with a scripted provider.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +32,7 @@ from openv0_lsp.pipeline.model_output import NoJSONFound, extract_code, extract_
 from openv0_lsp.pipeline.plan import Plan
 from openv0_lsp.pipeline.scaffold import template_environment
 from openv0_lsp.pipeline.validate import Finding
+from openv0_lsp.pipeline.worker import in_worker
 from openv0_lsp.providers.base import (
     ChatDelta,
     ChatDone,
@@ -42,11 +44,24 @@ from openv0_lsp.providers.base import (
     TruncatedStream,
 )
 
-REPORT_EVERY = 0.2  # seconds between two token-count reports of one step
-PLAN_RESPONSE_FORMAT: dict[str, Any] = {
-    "type": "json_schema",
-    "json_schema": {"name": "component_plan", "strict": False, "schema": Plan.model_json_schema()},
-}
+PROMPTS = ("plan_system", "plan_user", "enhance_system", "enhance_user", "repair_user")
+REPORT_EVERY = 0.5  # seconds between two token-count reports of one step
+
+
+@functools.cache
+def plan_schema() -> tuple[dict[str, Any], str]:
+    """The plan's JSON schema, as an object and as text: built once (it takes milliseconds)."""
+    schema = Plan.model_json_schema()
+    return schema, json.dumps(schema)
+
+
+@functools.cache
+def plan_response_format() -> dict[str, Any]:
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "component_plan", "strict": False, "schema": plan_schema()[0]},
+    }
+
 
 Report = Callable[[str], None]  # a progress message for the current step
 
@@ -152,26 +167,10 @@ async def plan_with_model(
     log: ModelLog,
 ) -> Plan:
     """The model's plan, or `draft` (the offline planner's) after two invalid answers."""
-    messages = [
-        ChatMessage(
-            "system",
-            render_prompt(
-                "plan_system",
-                templates_path,
-                schema=json.dumps(Plan.model_json_schema()),
-                catalog=list(catalog.values()),
-                framework=framework,
-                name=name,
-            ),
-        ),
-        ChatMessage(
-            "user",
-            render_prompt(
-                "plan_user", templates_path, prompt=prompt, draft=draft.model_dump_json(indent=1)
-            ),
-        ),
-    ]
-    response_format: Mapping[str, Any] | None = PLAN_RESPONSE_FORMAT
+    messages = await in_worker(
+        _plan_messages, prompt, framework, name, catalog, draft, templates_path
+    )
+    response_format: Mapping[str, Any] | None = plan_response_format()
     problem = ""
     for attempt in (1, 2):
         try:
@@ -193,7 +192,9 @@ async def plan_with_model(
             report("the server takes no JSON schema; asking for plain JSON")
             text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
         try:
-            return parse_plan(text, framework=framework, name=name, catalog=catalog)
+            return await in_worker(
+                parse_plan, text, framework=framework, name=name, catalog=catalog
+            )
         except ValueError as exc:
             problem = str(exc)
         if attempt == 1:
@@ -210,6 +211,27 @@ async def plan_with_model(
         f"the model's plan was invalid twice ({_short(problem)}); used the offline planner"
     )
     return draft
+
+
+def _plan_messages(
+    prompt: str,
+    framework: Framework,
+    name: str | None,
+    catalog: Mapping[str, Block],
+    draft: Plan,
+    templates_path: Path | None,
+) -> list[ChatMessage]:
+    system = render_prompt(
+        "plan_system",
+        templates_path,
+        schema=plan_schema()[1],
+        catalog=list(catalog.values()),
+        framework=framework,
+        name=name,
+    )
+    draft_json = draft.model_dump_json(indent=1)
+    user = render_prompt("plan_user", templates_path, prompt=prompt, draft=draft_json)
+    return [ChatMessage("system", system), ChatMessage("user", user)]
 
 
 def parse_plan(
@@ -271,22 +293,23 @@ async def enhance_with_model(
     log: ModelLog,
 ) -> str:
     """The finished component's code; `NoCodeFound` if the answer holds none."""
-    messages = [
-        _system(plan.framework, plan.name, templates_path),
-        ChatMessage(
-            "user",
-            render_prompt(
-                "enhance_user",
-                templates_path,
-                prompt=prompt,
-                plan=plan.model_dump_json(indent=1, exclude_defaults=True),
-                scaffold=scaffold.rstrip("\n"),
-                framework=plan.framework,
-            ),
-        ),
-    ]
+    messages = await in_worker(_enhance_messages, prompt, plan, scaffold, templates_path)
     text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
-    return extract_code(text, plan.framework)
+    return await in_worker(extract_code, text, plan.framework)
+
+
+def _enhance_messages(
+    prompt: str, plan: Plan, scaffold: str, templates_path: Path | None
+) -> list[ChatMessage]:
+    user = render_prompt(
+        "enhance_user",
+        templates_path,
+        prompt=prompt,
+        plan=plan.model_dump_json(indent=1, exclude_defaults=True),
+        scaffold=scaffold.rstrip("\n"),
+        framework=plan.framework,
+    )
+    return [_system(plan.framework, plan.name, templates_path), ChatMessage("user", user)]
 
 
 async def repair_with_model(
@@ -302,19 +325,20 @@ async def repair_with_model(
     log: ModelLog,
 ) -> str:
     """The code with the findings fixed, as the model sees fit; `NoCodeFound` if none."""
-    messages = [
-        _system(plan.framework, plan.name, templates_path),
-        ChatMessage(
-            "user",
-            render_prompt(
-                "repair_user",
-                templates_path,
-                prompt=prompt,
-                code=code.rstrip("\n"),
-                findings=findings,
-                framework=plan.framework,
-            ),
-        ),
-    ]
+    messages = await in_worker(_repair_messages, prompt, plan, code, findings, templates_path)
     text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
-    return extract_code(text, plan.framework)
+    return await in_worker(extract_code, text, plan.framework)
+
+
+def _repair_messages(
+    prompt: str, plan: Plan, code: str, findings: Sequence[Finding], templates_path: Path | None
+) -> list[ChatMessage]:
+    user = render_prompt(
+        "repair_user",
+        templates_path,
+        prompt=prompt,
+        code=code.rstrip("\n"),
+        findings=findings,
+        framework=plan.framework,
+    )
+    return [_system(plan.framework, plan.name, templates_path), ChatMessage("user", user)]

@@ -42,6 +42,7 @@ from typing import Any, NoReturn
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from openv0_lsp.providers.asyncio_net import AsyncioTransport
 from openv0_lsp.providers.base import (
     ChatDelta,
     ChatDone,
@@ -58,6 +59,7 @@ from openv0_lsp.providers.base import (
     TruncatedStream,
     Usage,
 )
+from openv0_lsp.providers.silence import SilenceWatch
 from openv0_lsp.providers.sse import SSEDecoder, SSEError, SSEEvent
 
 log = logging.getLogger(__name__)
@@ -349,17 +351,15 @@ class OpenAICompatibleProvider(ChatProvider):
         request_headers = dict(headers or {})
         if self._key:
             request_headers["Authorization"] = f"Bearer {self._key}"
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=100)
         self._client = httpx.AsyncClient(
             headers=request_headers,
             timeout=httpx.Timeout(
                 connect=self.timeouts.connect, read=None, write=self.timeouts.connect, pool=None
             ),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
-            http1=True,
-            http2=False,
             follow_redirects=False,  # a redirect must never carry the key elsewhere
             trust_env=not loopback,  # a proxy from the environment never sees loopback traffic
-            transport=transport,
+            transport=transport or AsyncioTransport(http1=True, http2=False, limits=limits),
         )
 
     @classmethod
@@ -634,46 +634,50 @@ class OpenAICompatibleProvider(ChatProvider):
         # with a bare JSON `{"error": …}` body that no `data:` line carries.
         raw: bytearray | None = bytearray()
         chunks = aiter(response.aiter_bytes())
-        loop = asyncio.get_running_loop()
-        deadline, phase = first_byte_by, "first_byte"
-        while True:
-            try:
-                async with asyncio.timeout_at(deadline):
-                    chunk = await anext(chunks)
-            except StopAsyncIteration:
-                break
-            except TimeoutError:
-                if phase == "first_byte":
-                    silence = f"sent nothing within {self.timeouts.first_byte:g} s"
-                else:
-                    silence = f"went silent for {self.timeouts.idle:g} s"
-                raise ProviderTimeout(
-                    f"{self.name}: {model} {silence}",
-                    phase="idle" if phase == "idle" else "first_byte",
-                    retryable=not state.streamed,
-                    partial=state.text(),
-                    streamed=state.streamed,
-                    model=model,
-                ) from None
-            except httpx.HTTPError as exc:
-                raise self._dropped(state, model, str(exc) or type(exc).__name__) from None
-            # Any byte, a keep-alive comment too, is a sign of life: the idle timer restarts.
-            deadline, phase = loop.time() + self.timeouts.idle, "idle"
-            if raw is not None and len(raw) < MAX_ERROR_BODY:
-                raw += chunk
-            try:
-                items = decoder.feed(chunk)
-            except SSEError as exc:
-                raise self._dropped(state, model, str(exc)) from None
-            for item in items:
-                if not isinstance(item, SSEEvent):
-                    continue  # a keep-alive comment: the idle timer was reset above
-                raw = None
-                if item.is_done:
-                    state.done = True
-                    continue
-                for event in self._parse_event(item.data, state):
-                    yield event
+        try:
+            async with asyncio.timeout(None) as timeout:
+                watch = SilenceWatch(timeout, first_byte_by=first_byte_by, idle=self.timeouts.idle)
+                try:
+                    while True:
+                        try:
+                            watch.waiting = True
+                            chunk = await anext(chunks)
+                            watch.arrived()  # any byte, a keep-alive comment too, is life
+                        except StopAsyncIteration:
+                            break
+                        except httpx.HTTPError as exc:
+                            why = str(exc) or type(exc).__name__
+                            raise self._dropped(state, model, why) from None
+                        if raw is not None and len(raw) < MAX_ERROR_BODY:
+                            raw += chunk
+                        try:
+                            items = decoder.feed(chunk)
+                        except SSEError as exc:
+                            raise self._dropped(state, model, str(exc)) from None
+                        for item in items:
+                            if not isinstance(item, SSEEvent):
+                                continue  # a keep-alive comment: it reset the idle timer
+                            raw = None
+                            if item.is_done:
+                                state.done = True
+                                continue
+                            for event in self._parse_event(item.data, state):
+                                yield event
+                finally:
+                    watch.stop()
+        except TimeoutError:
+            if watch.phase == "first_byte":
+                silence = f"sent nothing within {self.timeouts.first_byte:g} s"
+            else:
+                silence = f"went silent for {self.timeouts.idle:g} s"
+            raise ProviderTimeout(
+                f"{self.name}: {model} {silence}",
+                phase=watch.phase,
+                retryable=not state.streamed,
+                partial=state.text(),
+                streamed=state.streamed,
+                model=model,
+            ) from None
         if raw:
             self._raise_bare_error(raw, state)
         if state.finish_reason is None or not state.done:

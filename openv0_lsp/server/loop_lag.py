@@ -9,6 +9,7 @@ its previous call, so a benchmark reads the lag of exactly the load it ran in be
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from typing import Any
@@ -20,7 +21,12 @@ class LoopLagProbe:
     def __init__(self, interval: float = 0.005):
         self.interval = interval
         self.max_lag = 0.0
+        self.max_lag_at = 0.0  # seconds after the previous report
         self.samples = 0
+        self.max_gc_pause = 0.0
+        self.max_gc_generation = -1
+        self._gc_started = 0.0
+        self._since = time.perf_counter()
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -30,6 +36,16 @@ class LoopLagProbe:
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())
+            gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        """The garbage collector's pauses: a long one is a lag of its own."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        pause = time.perf_counter() - self._gc_started
+        if pause > self.max_gc_pause:
+            self.max_gc_pause, self.max_gc_generation = pause, info.get("generation", -1)
 
     async def _run(self) -> None:
         while True:
@@ -37,10 +53,19 @@ class LoopLagProbe:
             await asyncio.sleep(self.interval)
             lag = time.perf_counter() - before - self.interval
             self.samples += 1
-            self.max_lag = max(self.max_lag, lag)
+            if lag > self.max_lag:
+                self.max_lag, self.max_lag_at = lag, time.perf_counter() - self._since
 
     def report_and_reset(self) -> dict[str, Any]:
         """The figures since the previous report."""
-        report = {"maxLagMs": round(self.max_lag * 1000, 2), "samples": self.samples}
-        self.max_lag, self.samples = 0.0, 0
+        report = {
+            "maxLagMs": round(self.max_lag * 1000, 2),
+            "maxLagAtS": round(self.max_lag_at, 3),
+            "samples": self.samples,
+            "maxGcPauseMs": round(self.max_gc_pause * 1000, 2),
+            "maxGcGeneration": self.max_gc_generation,
+        }
+        self.max_lag, self.max_lag_at, self.samples = 0.0, 0.0, 0
+        self.max_gc_pause, self.max_gc_generation = 0.0, -1
+        self._since = time.perf_counter()
         return report

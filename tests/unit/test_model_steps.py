@@ -31,10 +31,10 @@ from openv0_lsp.pipeline.generate import (
     generate_component,
 )
 from openv0_lsp.pipeline.model_steps import (
-    PLAN_RESPONSE_FORMAT,
     ModelLog,
     ModelOptions,
     parse_plan,
+    plan_response_format,
     plan_with_model,
     stream_text,
 )
@@ -216,7 +216,7 @@ async def test_the_plan_request_asks_for_the_schema_with_the_catalog_and_the_dra
     result = await plan(provider, reports, log)
     assert result.name == "PricingSection"
     [call] = provider.calls
-    assert call.response_format == PLAN_RESPONSE_FORMAT
+    assert call.response_format == plan_response_format()
     system, user = call.messages
     assert system.role == "system" and "pricing" in system.content and "hero" in system.content
     assert user.role == "user" and PROMPT in user.content and '"sections"' in user.content
@@ -257,7 +257,7 @@ async def test_a_400_for_the_schema_is_retried_once_without_it():
     reports, log = Reports(), ModelLog()
     result = await plan(provider, reports, log)
     assert result.name == "PricingSection"
-    assert [c.response_format for c in provider.calls] == [PLAN_RESPONSE_FORMAT, None]
+    assert [c.response_format for c in provider.calls] == [plan_response_format(), None]
     assert "the server takes no JSON schema; asking for plain JSON" in reports
 
 
@@ -503,7 +503,7 @@ async def test_settings_reach_the_model_and_the_enhance_request_carries_the_scaf
     plan_call, enhance_call = provider.calls
     for call in provider.calls:
         assert (call.model, call.temperature, call.max_tokens) == ("test/other", 0.3, 1000)
-    assert plan_call.response_format == PLAN_RESPONSE_FORMAT
+    assert plan_call.response_format == plan_response_format()
     assert enhance_call.response_format is None
     user = enhance_call.messages[-1].content
     assert PROMPT in user and "export default" in user and "Plans for every team" in user
