@@ -6,7 +6,9 @@ checkout it is found beside the package.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -27,12 +29,23 @@ def template_roots(override: Path | None = None) -> list[Path]:
 
 def templates_version(override: Path | None = None) -> str:
     """A hash of every template in use (shipped and override): a cached answer made with other
-    templates or prompts is not reused."""
-    digest = hashlib.sha256()
+    templates or prompts is not reused. Files are read again only when one was added, removed
+    or changed (size or modification time)."""
+    files: list[tuple[Path, str, int, int]] = []
     for root in template_roots(override):
-        if not root.is_dir():
-            continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
+        for folder, _, names in os.walk(root):
+            for name in names:
+                path = os.path.join(folder, name)
+                stat = os.stat(path)
+                relative = os.path.relpath(path, root).replace(os.sep, "/")
+                files.append((root, relative, stat.st_mtime_ns, stat.st_size))
+    return _hash_files(tuple(sorted(files)))
+
+
+@functools.lru_cache(maxsize=8)
+def _hash_files(files: tuple[tuple[Path, str, int, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for root, relative, _, _ in files:
+        digest.update(relative.encode() + b"\0")
+        digest.update((root / relative).read_bytes() + b"\0")
     return digest.hexdigest()[:16]

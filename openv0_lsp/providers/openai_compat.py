@@ -68,6 +68,7 @@ OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 # OpenRouter's app attribution; `HTTP-Referer` (the app's site) is added by whoever has one.
 OPENROUTER_HEADERS = {"X-Title": "openv0"}
 NEVER_RETRY = frozenset({400, 401, 402, 403, 404, 413})
+SHARE_LOOP_EVERY = 0.002  # seconds a stream may read buffered chunks before yielding the loop
 SERVER_FALLBACK_SIZE = 3  # OpenRouter's `models` array takes at most three ids
 MAX_ERROR_BODY = 64 * 1024
 
@@ -634,6 +635,8 @@ class OpenAICompatibleProvider(ChatProvider):
         # with a bare JSON `{"error": …}` body that no `data:` line carries.
         raw: bytearray | None = bytearray()
         chunks = aiter(response.aiter_bytes())
+        loop = asyncio.get_running_loop()
+        share_by = loop.time() + SHARE_LOOP_EVERY
         try:
             async with asyncio.timeout(None) as timeout:
                 watch = SilenceWatch(timeout, first_byte_by=first_byte_by, idle=self.timeouts.idle)
@@ -648,6 +651,11 @@ class OpenAICompatibleProvider(ChatProvider):
                         except httpx.HTTPError as exc:
                             why = str(exc) or type(exc).__name__
                             raise self._dropped(state, model, why) from None
+                        if loop.time() >= share_by:
+                            # A backlog (the server fell behind) is read without waiting: give
+                            # the other streams and requests their turn every few milliseconds.
+                            await asyncio.sleep(0)
+                            share_by = loop.time() + SHARE_LOOP_EVERY
                         if raw is not None and len(raw) < MAX_ERROR_BODY:
                             raw += chunk
                         try:
