@@ -327,22 +327,32 @@ def _first_object(text: str, start: int) -> Any:
 _DECODER = json.JSONDecoder(strict=False)
 
 
-def _object_end(text: str, start: int) -> int | None:
-    """The index of the `}` closing the `{` at `start`, skipping JSON strings; None if unclosed."""
-    depth = 0
+def _scan(text: str, start: int = 0) -> Iterator[tuple[int, str, bool]]:
+    """Each character of `text` from `start` with its index and whether it is inside a JSON
+    string (escapes respected): braces and commas count only outside strings."""
     in_string = escaped = False
     for i in range(start, len(text)):
         char = text[i]
+        inside = in_string
         if in_string:
             if escaped:
                 escaped = False
             elif char == "\\":
                 escaped = True
             elif char == '"':
-                in_string = False
+                in_string = inside = False
         elif char == '"':
             in_string = True
-        elif char == "{":
+        yield i, char, inside
+
+
+def _object_end(text: str, start: int) -> int | None:
+    """The index of the `}` closing the `{` at `start`, skipping JSON strings; None if unclosed."""
+    depth = 0
+    for i, char, inside in _scan(text, start):
+        if inside:
+            continue
+        if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
@@ -353,21 +363,9 @@ def _object_end(text: str, start: int) -> int | None:
 
 def _without_trailing_commas(candidate: str) -> str:
     out: list[str] = []
-    in_string = escaped = False
-    for i, char in enumerate(candidate):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char == ",":
-            following = candidate[i + 1 :].lstrip()
-            if following[:1] in ("}", "]"):
-                continue
+    for i, char, inside in _scan(candidate):
+        if not inside and char == "," and candidate[i + 1 :].lstrip()[:1] in ("}", "]"):
+            continue
         out.append(char)
     return "".join(out)
 
