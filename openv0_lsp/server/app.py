@@ -141,10 +141,10 @@ class OpenV0Server(LanguageServer):
         try:
             result = await check_key(self.provider(choice), choice)
         except ProviderConfigError as error:  # said now, not at the first generation
-            _show_error(self, str(error), level=types.MessageType.Warning)
+            _tell_user(self, str(error), level=types.MessageType.Warning)
             return {"state": "not set", "message": str(error)}
         if result["state"] == "invalid":
-            _show_error(self, result["message"], level=types.MessageType.Warning)
+            _tell_user(self, result["message"], level=types.MessageType.Warning)
         return result
 
     async def close_providers(self) -> None:
@@ -241,15 +241,16 @@ def on_code_action(ls: OpenV0Server, params: types.CodeActionParams) -> list[typ
     ]
 
 
-def _show_error(
+def _tell_user(
     ls: OpenV0Server, message: str, *, level: types.MessageType = types.MessageType.Error
 ) -> None:
+    """A `window/showMessage`: an error by default, a warning or a note when said so."""
     ls.window_show_message(types.ShowMessageParams(type=level, message=f"OpenV0: {message}"))
 
 
 def _invalid(message: str, *, show: OpenV0Server | None = None) -> JsonRpcException:
     if show is not None:
-        _show_error(show, message)
+        _tell_user(show, message)
     return JsonRpcInvalidParams(message=message)
 
 
@@ -274,7 +275,7 @@ async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
     except WriteError as exc:
         raise _invalid(str(exc), show=ls) from exc
     except (GenerationError, ProviderConfigError) as exc:
-        _show_error(ls, str(exc))
+        _tell_user(ls, str(exc))
         raise JsonRpcException(message=str(exc), code=REQUEST_FAILED) from exc
     generation_id = request.generation_id
 
@@ -340,9 +341,9 @@ async def _run(
     )
     progress.end(result.message)
     if result.status == "failed":
-        _show_error(ls, result.message)
+        _tell_user(ls, result.message)
     elif result.notes:
-        _show_error(ls, "; ".join(result.notes), level=types.MessageType.Info)
+        _tell_user(ls, "; ".join(result.notes), level=types.MessageType.Info)
     payload = _result_payload(result)
     if result.status == "written":
         uri = payload["uri"]
