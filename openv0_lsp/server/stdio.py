@@ -1,11 +1,17 @@
-"""Serve LSP on stdin/stdout with stdin read by the event loop itself.
+"""Serve LSP on stdin/stdout with both pipes driven by the event loop itself.
 
 pygls 2.1's stdio reader reads every header line and every body with its own thread-pool call,
 each resumed through the event loop: four loop turns per message. When the loop is busy (many
 generations streaming), requests queued on stdin wait behind each other for those turns; a
 code action sent behind a hundred `openv0.generate` requests waited seconds. An
 `asyncio.StreamReader` on the stdin pipe hands over whatever is already buffered without a
-turn per line. pygls's own reader remains the fallback when stdin is not a pipe (a file).
+turn per line.
+
+pygls writes to stdout with a blocking write and flush: when the client is slow to read (busy
+itself), a full pipe stopped the whole event loop in the middle of a progress report. An asyncio
+write transport buffers instead and writes when the pipe has room.
+
+pygls's own reader and writer remain the fallback when stdin or stdout is not a pipe (a file).
 """
 
 from __future__ import annotations
@@ -45,6 +51,30 @@ class _PipeReader:
         return body
 
 
+class _PipeWriter:
+    """pygls's writer over an asyncio write transport: never blocks the event loop."""
+
+    def __init__(self, transport: asyncio.WriteTransport):
+        self._transport = transport
+
+    def write(self, data: bytes) -> None:
+        if not self._transport.is_closing():
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+async def _open_writer(stdout: BinaryIO) -> _PipeWriter | StdoutWriter:
+    loop = asyncio.get_running_loop()
+    try:
+        transport, _ = await loop.connect_write_pipe(asyncio.Protocol, stdout)
+    except (ValueError, OSError) as exc:  # a regular file or a terminal, not a pipe
+        log.debug("stdout is not a pipe (%s): blocking writes", exc)
+        return StdoutWriter(stdout)
+    return _PipeWriter(transport)
+
+
 async def _open_reader(stdin: BinaryIO, server: JsonRPCServer) -> _PipeReader | StdinAsyncReader:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1024 * 1024)
@@ -60,9 +90,9 @@ def serve_stdio(server: JsonRPCServer) -> None:
     """Like pygls's `start_io`, with the event loop reading stdin."""
     stop = threading.Event()
     server._stop_event = stop  # pygls's shutdown() sets it
-    server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
 
     async def main() -> None:
+        server.protocol.set_writer(await _open_writer(sys.stdout.buffer))
         reader = await _open_reader(sys.stdin.buffer, server)
         await run_async(
             stop_event=stop,
