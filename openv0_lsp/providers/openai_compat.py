@@ -68,7 +68,7 @@ OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 # OpenRouter's app attribution; `HTTP-Referer` (the app's site) is added by whoever has one.
 OPENROUTER_HEADERS = {"X-Title": "openv0"}
 NEVER_RETRY = frozenset({400, 401, 402, 403, 404, 413})
-SHARE_LOOP_EVERY = 0.0002  # seconds a stream may read buffered chunks before yielding
+SHARE_LOOP_EVERY = 0.001  # seconds a stream may read buffered chunks before yielding
 SERVER_FALLBACK_SIZE = 3  # OpenRouter's `models` array takes at most three ids
 MAX_ERROR_BODY = 64 * 1024
 
@@ -653,7 +653,7 @@ class OpenAICompatibleProvider(ChatProvider):
                             raise self._dropped(state, model, why) from None
                         if loop.time() >= share_by:
                             # A backlog (the server fell behind) is read without waiting: give
-                            # the other streams and requests their turn (a fraction of a millisecond each).
+                            # the other streams and requests their turn every millisecond.
                             await asyncio.sleep(0)
                             share_by = loop.time() + SHARE_LOOP_EVERY
                         if raw is not None and len(raw) < MAX_ERROR_BODY:
