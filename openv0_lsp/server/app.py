@@ -12,6 +12,7 @@ and on first use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import time
@@ -56,6 +57,9 @@ class OpenV0Server(LanguageServer):
         self._providers: ProviderPool | None = None
         self._key_check: tuple[ProviderChoice, asyncio.Task[dict[str, Any]]] | None = None
         self.loop_lag = LoopLagProbe.from_environment()
+        # Set once `initialized` starts importing the heavy modules in a thread: a request that
+        # needs them awaits this instead of importing on (and blocking) the event loop.
+        self.modules_loaded: asyncio.Future[None] | None = None
         assert isinstance(self.protocol, OpenV0Protocol)
         self.protocol.on_cancel_request = self.jobs.cancel_request
 
@@ -147,6 +151,11 @@ class OpenV0Server(LanguageServer):
             _tell_user(self, result["message"], level=types.MessageType.Warning)
         return result
 
+    async def modules_ready(self) -> None:
+        if self.modules_loaded is not None:
+            with contextlib.suppress(Exception):  # an import error surfaces where it is used
+                await asyncio.shield(self.modules_loaded)
+
     async def close_providers(self) -> None:
         if self._providers is not None:
             await self._providers.aclose()
@@ -174,14 +183,25 @@ def on_initialize(ls: OpenV0Server, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: OpenV0Server, params: types.InitializedParams) -> None:
-    # The pipeline (jinja2, tree-sitter, the catalog) loads in the background, off the
-    # start-up path, so `initialize` is answered fast and the first generation is too.
-    await ls.fetch_workspace_configuration()
-    templates = ls.settings.templates_override()  # validated now: a bad value is named at once
-    asyncio.get_running_loop().run_in_executor(None, _warm_up, templates)
-    ls.key_check()
+    # Everything heavy loads in the background, off the start-up path and off the event loop:
+    # `initialize` is answered fast, and requests are answered while the modules load (an
+    # import on the loop's thread held it for up to two seconds).
     if ls.loop_lag is not None:
         ls.loop_lag.start()
+    loop = asyncio.get_running_loop()
+    ls.modules_loaded = loop.run_in_executor(None, _import_modules)
+    await asyncio.gather(ls.fetch_workspace_configuration(), ls.modules_loaded)
+    templates = ls.settings.templates_override()  # validated now: a bad value is named at once
+    ls.key_check()
+    await loop.run_in_executor(None, _warm_up, templates)
+
+
+def _import_modules() -> None:
+    """What settings, providers and generations need, imported in a thread."""
+    import openv0_lsp.pipeline.generate
+    import openv0_lsp.providers.openai_compat
+    import openv0_lsp.providers.select
+    import openv0_lsp.status  # noqa: F401
 
 
 def _warm_up(templates_path: Path | None) -> None:
@@ -256,6 +276,7 @@ def _invalid(message: str, *, show: OpenV0Server | None = None) -> JsonRpcExcept
 
 @server.command(GENERATE)
 async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
+    await ls.modules_ready()
     from openv0_lsp.commands import GenerateArguments, InvalidArguments, parse_arguments
 
     try:
@@ -398,6 +419,7 @@ def _diagnostics(findings: list[Finding]) -> list[types.Diagnostic]:
 
 @server.command(STATUS)
 async def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
+    await ls.modules_ready()
     from openv0_lsp.commands import InvalidArguments, NoArguments, parse_arguments
 
     try:
