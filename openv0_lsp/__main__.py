@@ -2,4 +2,5 @@
 
 from openv0_lsp.server_cli import main
 
-main()
+if __name__ == "__main__":  # not when the pipeline's worker process imports this module
+    main()
