@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from openv0_lsp.loop_share import share_loop
 from openv0_lsp.pipeline.catalog import Block
 from openv0_lsp.pipeline.framework import Framework
 from openv0_lsp.pipeline.model_output import NoJSONFound, extract_code, extract_json
@@ -135,6 +136,9 @@ async def stream_text(
             elif isinstance(event, ChatDone):
                 log.record(event, tokens)
                 report(f"{_token_count(tokens, reasoning_tokens)} from {event.model}")
+                # Ending the stream releases its connection: a hundred answers ending together
+                # take turns at it.
+                await share_loop()
                 return "".join(content), event
     raise TruncatedStream(f"{provider.name}: the stream ended without a final event")
 

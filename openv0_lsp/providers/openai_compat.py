@@ -42,6 +42,7 @@ from typing import Any, NoReturn
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from openv0_lsp.loop_share import share_loop
 from openv0_lsp.providers.asyncio_net import AsyncioTransport
 from openv0_lsp.providers.base import (
     ChatDelta,
@@ -68,7 +69,6 @@ OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 # OpenRouter's app attribution; `HTTP-Referer` (the app's site) is added by whoever has one.
 OPENROUTER_HEADERS = {"X-Title": "openv0"}
 NEVER_RETRY = frozenset({400, 401, 402, 403, 404, 413})
-SHARE_LOOP_EVERY = 0.001  # seconds a stream may read buffered chunks before yielding
 SERVER_FALLBACK_SIZE = 3  # OpenRouter's `models` array takes at most three ids
 MAX_ERROR_BODY = 64 * 1024
 
@@ -580,6 +580,7 @@ class OpenAICompatibleProvider(ChatProvider):
             headers={"Accept": "text/event-stream"},
         )
         log.debug("%s: POST %s model=%s", self.name, request.url, model)
+        await share_loop()  # a hundred requests starting together take turns
         response: httpx.Response | None = None
         first_byte_by = asyncio.get_running_loop().time() + self.timeouts.first_byte
         try:
@@ -635,8 +636,6 @@ class OpenAICompatibleProvider(ChatProvider):
         # with a bare JSON `{"error": …}` body that no `data:` line carries.
         raw: bytearray | None = bytearray()
         chunks = aiter(response.aiter_bytes())
-        loop = asyncio.get_running_loop()
-        share_by = loop.time() + SHARE_LOOP_EVERY
         try:
             async with asyncio.timeout(None) as timeout:
                 watch = SilenceWatch(timeout, first_byte_by=first_byte_by, idle=self.timeouts.idle)
@@ -651,11 +650,7 @@ class OpenAICompatibleProvider(ChatProvider):
                         except httpx.HTTPError as exc:
                             why = str(exc) or type(exc).__name__
                             raise self._dropped(state, model, why) from None
-                        if loop.time() >= share_by:
-                            # A backlog (the server fell behind) is read without waiting: give
-                            # the other streams and requests their turn every millisecond.
-                            await asyncio.sleep(0)
-                            share_by = loop.time() + SHARE_LOOP_EVERY
+                        await share_loop()  # a backlog is read without waiting: take turns
                         if raw is not None and len(raw) < MAX_ERROR_BODY:
                             raw += chunk
                         try:
