@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from openv0_lsp.config import Settings
+from openv0_lsp.loop_share import share_loop
 from openv0_lsp.pipeline.catalog import load_catalog, template_file
 from openv0_lsp.pipeline.framework import FRAMEWORKS, Framework
 from openv0_lsp.pipeline.model_output import NoCodeFound
@@ -242,6 +243,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         current["step"] = name
         progress(name, STEP_PERCENT[name], message)
         await asyncio.sleep(delay)  # a step boundary: where a cancel takes effect
+        await share_loop()  # a hundred generations reaching a step together take turns
         step_ms[name] = time.perf_counter()
 
     def done(name: str) -> None:
