@@ -352,7 +352,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
     except (OSError, sqlite3.Error) as exc:  # the file stands; only its history is missing
         log.warning("generation=%s history not recorded: %s", request.generation_id, exc)
     relative = target.path.relative_to(target.workspace)
-    problems = sum(1 for f in findings if f.severity == "error")
+    problems = _errors(findings)
     message = f"wrote {relative} in {ms:.0f} ms" + (
         f" with {problems} validation problem(s)" if problems else ""
     )

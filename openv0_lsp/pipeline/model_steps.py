@@ -15,7 +15,6 @@ callback are all it needs, so tests drive it with a scripted provider.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import time
@@ -26,7 +25,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from openv0_lsp.loop_share import share_loop
 from openv0_lsp.pipeline.catalog import Block
 from openv0_lsp.pipeline.framework import Framework
 from openv0_lsp.pipeline.model_output import NoJSONFound, extract_code, extract_json
@@ -37,12 +35,12 @@ from openv0_lsp.pipeline.worker import in_worker
 from openv0_lsp.providers.base import (
     ChatDelta,
     ChatDone,
+    ChatEvent,
     ChatMessage,
     ChatNotice,
     ChatProvider,
     ModelUnavailable,
     ProviderError,
-    TruncatedStream,
 )
 
 PROMPTS = ("plan_system", "plan_user", "enhance_system", "enhance_user", "repair_user")
@@ -109,38 +107,34 @@ async def stream_text(
 ) -> tuple[str, ChatDone]:
     """The answer's text, reporting the running token count (throttled) and any retry or
     fallback; raises `ProviderError`. Cancelling the caller closes the HTTP stream."""
-    content: list[str] = []
     tokens = reasoning_tokens = 0
     last_report = 0.0
-    stream = provider.stream_chat(
+
+    def on_event(event: ChatEvent) -> None:
+        nonlocal tokens, reasoning_tokens, last_report
+        if isinstance(event, ChatDelta):
+            if event.content:
+                tokens += 1
+            elif event.reasoning or event.reasoning_details:
+                reasoning_tokens += 1
+            now = time.monotonic()
+            if now - last_report >= REPORT_EVERY:
+                last_report = now
+                report(_token_count(tokens, reasoning_tokens))
+        elif isinstance(event, ChatNotice):
+            report(_describe_notice(event))
+
+    result = await provider.complete_chat(
         messages,
         model=options.model,
         temperature=options.temperature,
         max_tokens=options.max_tokens,
         response_format=response_format,
+        on_event=on_event,
     )
-    async with contextlib.aclosing(stream):
-        async for event in stream:
-            if isinstance(event, ChatDelta):
-                if event.content:
-                    content.append(event.content)
-                    tokens += 1
-                elif event.reasoning or event.reasoning_details:
-                    reasoning_tokens += 1
-                now = time.monotonic()
-                if now - last_report >= REPORT_EVERY:
-                    last_report = now
-                    report(_token_count(tokens, reasoning_tokens))
-            elif isinstance(event, ChatNotice):
-                report(_describe_notice(event))
-            elif isinstance(event, ChatDone):
-                log.record(event, tokens)
-                report(f"{_token_count(tokens, reasoning_tokens)} from {event.model}")
-                # Ending the stream releases its connection: a hundred answers ending together
-                # take turns at it.
-                await share_loop()
-                return "".join(content), event
-    raise TruncatedStream(f"{provider.name}: the stream ended without a final event")
+    log.record(result.done, tokens)
+    report(f"{_token_count(tokens, reasoning_tokens)} from {result.done.model}")
+    return result.content, result.done
 
 
 def _token_count(tokens: int, reasoning_tokens: int) -> str:

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from openv0_lsp.loop_share import share_loop
 
 Role = Literal["system", "user", "assistant"]
 
@@ -185,8 +187,10 @@ class ChatProvider(abc.ABC):
         temperature: float | None = None,
         max_tokens: int | None = None,
         response_format: Mapping[str, Any] | None = None,
+        on_event: Callable[[ChatEvent], None] | None = None,
     ) -> ChatResult:
-        """The whole answer at once (the plan step's JSON call), streamed underneath."""
+        """The whole answer, streamed underneath; `on_event` sees each event as it arrives
+        (the pipeline shows token counts, retries and fallbacks with it)."""
         content: list[str] = []
         reasoning: list[str] = []
         notices: list[ChatNotice] = []
@@ -200,6 +204,8 @@ class ChatProvider(abc.ABC):
         )
         async with contextlib.aclosing(stream):
             async for event in stream:
+                if on_event is not None:
+                    on_event(event)
                 match event:
                     case ChatDelta():
                         content.append(event.content)
@@ -207,10 +213,13 @@ class ChatProvider(abc.ABC):
                     case ChatNotice():
                         notices.append(event)
                     case ChatDone():
+                        # Ending the stream releases its connection: a hundred answers ending
+                        # together take turns at it.
+                        await share_loop()
                         return ChatResult(
                             "".join(content), "".join(reasoning), event, tuple(notices)
                         )
-        raise TruncatedStream("the provider's stream ended without a final event")
+        raise TruncatedStream(f"{self.name}: the stream ended without a final event")
 
     async def aclose(self) -> None:
         """Release the provider's connections; the provider cannot be used afterwards."""
