@@ -37,10 +37,10 @@ import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from openv0_lsp.loop_share import share_loop
 from openv0_lsp.providers.asyncio_net import AsyncioTransport
@@ -192,15 +192,22 @@ class _UsageBody(_Wire):
         )
 
 
+# An `error` is an object or, from some servers, a bare string: read both as an object.
+_Error = Annotated[
+    _ErrorBody | None,
+    BeforeValidator(lambda value: {"message": value} if isinstance(value, str) else value),
+]
+
+
 class _Chunk(_Wire):
     model: str | None = None
     choices: list[_Choice] | None = None
     usage: _UsageBody | None = None
-    error: _ErrorBody | str | None = None
+    error: _Error = None
 
 
 class _ErrorEnvelope(_Wire):
-    error: _ErrorBody | str | None = None
+    error: _Error = None
 
 
 class KeyStatus(_Wire):
@@ -708,8 +715,6 @@ class OpenAICompatibleProvider(ChatProvider):
             state.answered_by = chunk.model
         if chunk.usage is not None:
             state.usage = chunk.usage.to_usage()
-        if isinstance(chunk.error, str):
-            self._raise_body_error(_ErrorBody(message=chunk.error), state)
         if chunk.error is not None:
             self._raise_body_error(chunk.error, state)
         if not chunk.choices:
@@ -789,10 +794,8 @@ class OpenAICompatibleProvider(ChatProvider):
         """An event stream that carried no event but a JSON error body: that error."""
         with contextlib.suppress(ValidationError):
             envelope = _ErrorEnvelope.model_validate_json(bytes(raw).strip())
-            if isinstance(envelope.error, _ErrorBody):
+            if envelope.error is not None:
                 self._raise_body_error(envelope.error, state)
-            if isinstance(envelope.error, str):
-                self._raise_body_error(_ErrorBody(message=envelope.error), state)
 
     def _dropped(self, state: _StreamState, model: str, why: str) -> TruncatedStream:
         return TruncatedStream(
@@ -833,12 +836,10 @@ class OpenAICompatibleProvider(ChatProvider):
         metadata: dict[str, Any] | None = None
         with contextlib.suppress(ValidationError):
             envelope = _ErrorEnvelope.model_validate_json(content)
-            if isinstance(envelope.error, _ErrorBody):
+            if envelope.error is not None:
                 code = envelope.error.code if envelope.error.code is not None else status
                 message = envelope.error.message
                 metadata = envelope.error.metadata
-            elif isinstance(envelope.error, str):
-                message = envelope.error
         if not message:
             message = content[:200].decode(
                 "utf-8", "replace"
