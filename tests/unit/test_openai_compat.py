@@ -242,6 +242,18 @@ async def test_an_error_code_may_be_a_string(fake: FakeOpenRouter, make: MakePro
     assert error.code == "context_length_exceeded" and error.partial == "x"
 
 
+async def test_an_error_may_be_a_bare_string(fake: FakeOpenRouter, make: MakeProvider):
+    fake.script(
+        Reply.json({"error": "Upstream timed out"}),
+        Reply.json({"error": "Slow down"}, status=429, headers={"Retry-After": "3600"}),
+    )
+    error = await failure(make())
+    assert "Upstream timed out" in str(error) and not error.streamed
+    limited = await failure(make())
+    assert isinstance(limited, RateLimited) and "Slow down" in str(limited)
+    assert limited.code == 429
+
+
 async def test_an_error_in_a_200_body_without_choices(fake: FakeOpenRouter, make: MakeProvider):
     fake.script(Reply.json({"error": {"code": 400, "message": "Invalid request"}}))
     error = await failure(make())
