@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from openv0_lsp.config import Settings
+from openv0_lsp.config import Settings, TimeoutSettings
 from openv0_lsp.providers.base import ChatProvider, ProviderConfigError
 from openv0_lsp.providers.offline import OfflineProvider
 
@@ -35,7 +35,7 @@ class ProviderChoice:
     model: str = "offline"
     fallback_models: tuple[str, ...] = ()
     base_url: str = ""
-    timeouts: tuple[float, float, float] = (10.0, 60.0, 30.0)  # connect, first byte, idle
+    timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
     api_key: str | None = field(default=None, repr=False)
     key_source: str | None = None  # where the key came from, for the status report
 
@@ -78,9 +78,7 @@ def choose_provider(settings: Settings, environ: Mapping[str, str] | None = None
     source = "openv0.apiKey" if key else None
     name = settings.provider
     if name is None:
-        if not key and environ.get(KEY_VARIABLES["openrouter"]):
-            key, source = environ[KEY_VARIABLES["openrouter"]], KEY_VARIABLES["openrouter"]
-        name = "openrouter" if key else "offline"
+        name = "openrouter" if key or environ.get(KEY_VARIABLES["openrouter"]) else "offline"
     if name == "offline":
         return ProviderChoice("offline")
     if not key and environ.get(KEY_VARIABLES[name]):
@@ -88,13 +86,12 @@ def choose_provider(settings: Settings, environ: Mapping[str, str] | None = None
     from openv0_lsp.providers.openai_compat import OPENROUTER_BASE_URL
 
     default_url = OPENROUTER_BASE_URL if name == "openrouter" else OPENAI_BASE_URL
-    timeouts = settings.timeouts
     return ProviderChoice(
         name,
         model=settings.model,
         fallback_models=tuple(m for m in settings.fallback_models if m != settings.model),
         base_url=settings.base_url or default_url,
-        timeouts=(timeouts.connect, timeouts.first_byte, timeouts.idle),
+        timeouts=settings.timeouts,
         api_key=key or None,
         key_source=source,
     )
@@ -108,13 +105,15 @@ def make_provider(choice: ProviderChoice) -> ChatProvider:
         raise ProviderConfigError(problem)
     from openv0_lsp.providers.openai_compat import OpenAICompatibleProvider, Timeouts
 
-    connect, first_byte, idle = choice.timeouts
+    timeouts = choice.timeouts
     options: dict[str, Any] = {
         "api_key": choice.api_key,
         "model": choice.model,
         "fallback_models": choice.fallback_models,
         "base_url": choice.base_url,
-        "timeouts": Timeouts(connect=connect, first_byte=first_byte, idle=idle),
+        "timeouts": Timeouts(
+            connect=timeouts.connect, first_byte=timeouts.first_byte, idle=timeouts.idle
+        ),
     }
     if choice.name == "openrouter":
         return OpenAICompatibleProvider.openrouter(**options)

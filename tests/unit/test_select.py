@@ -113,7 +113,8 @@ def test_fallback_models_leave_out_the_main_model():
 def test_the_timeouts_setting_reaches_the_choice():
     settings = Settings(timeouts=TimeoutSettings(connect=2, first_byte=5, idle=7))
     choice = choose_provider(settings, {"OPENROUTER_API_KEY": ROUTER_KEY})
-    assert choice.timeouts == (2.0, 5.0, 7.0)
+    timeouts = choice.timeouts
+    assert (timeouts.connect, timeouts.first_byte, timeouts.idle) == (2.0, 5.0, 7.0)
 
 
 @pytest.mark.parametrize(
