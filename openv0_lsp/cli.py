@@ -22,12 +22,13 @@ from openv0_lsp.pipeline.generate import (
     GenerationError,
     GenerationRequest,
     GenerationResult,
+    ProgressSink,
     generate_component,
     preflight,
 )
 from openv0_lsp.pipeline.write import WriteError
-from openv0_lsp.providers.base import ChatProvider, ProviderConfigError
-from openv0_lsp.providers.select import choose_provider, make_provider
+from openv0_lsp.providers.base import ProviderConfigError
+from openv0_lsp.providers.select import ProviderChoice, choose_provider, make_provider
 from openv0_lsp.status import check_key, status_report
 
 
@@ -64,7 +65,7 @@ def _fail(args: argparse.Namespace, message: str, exit_status: int) -> int:
     return exit_status
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool) -> ProgressSink:
     def report(step: str, percentage: int, message: str) -> None:
         if not quiet:
             print(f"[{percentage:3d}%] {step}: {message}", file=sys.stderr)
@@ -109,7 +110,7 @@ def generate(args: argparse.Namespace) -> int:
         if created:  # a new project: the folder is made for the first file
             print(f"creating {workspace}", file=sys.stderr)
             workspace.mkdir(parents=True)
-        result = asyncio.run(_generate(request, provider, _progress(args.json)))
+        result = asyncio.run(_generate(request, _progress(args.json)))
     except (WriteError, GenerationError, ValueError) as exc:
         _remove_if_empty(workspace, created)
         return _fail(args, str(exc), 1)
@@ -128,13 +129,11 @@ def _remove_if_empty(workspace: Path, created: bool) -> None:
             workspace.rmdir()
 
 
-async def _generate(
-    request: GenerationRequest, provider: ChatProvider, progress: Any
-) -> GenerationResult:
+async def _generate(request: GenerationRequest, progress: ProgressSink) -> GenerationResult:
     try:
         return await generate_component(request, progress)
     finally:
-        await provider.aclose()
+        await request.provider.aclose()
 
 
 def _describe(result: GenerationResult) -> str:
@@ -159,7 +158,7 @@ def status(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _key_check(choice: Any) -> dict[str, Any]:
+async def _key_check(choice: ProviderChoice) -> dict[str, Any]:
     try:
         provider = make_provider(choice)
     except ProviderConfigError as exc:
