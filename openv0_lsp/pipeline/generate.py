@@ -43,7 +43,7 @@ from openv0_lsp.pipeline.plan import Plan
 from openv0_lsp.pipeline.plan_offline import plan_offline
 from openv0_lsp.pipeline.scaffold import scaffold_component, template_environment
 from openv0_lsp.pipeline.validate import Finding, validate_component
-from openv0_lsp.pipeline.worker import in_worker
+from openv0_lsp.pipeline.worker import in_worker, in_worker_to_the_end
 from openv0_lsp.pipeline.write import Target, choose_target, content_hash, write_atomically
 from openv0_lsp.providers.base import ChatProvider, ProviderError
 from openv0_lsp.providers.offline import OfflineProvider
@@ -322,35 +322,28 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         )
 
     await step("write", str(target.path.relative_to(target.workspace)))
-    target = _target(request, component)  # the disk may have changed during the steps
-    write_atomically(target, code)
+    # The disk, fsync and SQLite work runs off the event loop; once begun it is seen through.
+    target = await in_worker_to_the_end(
+        _write_and_record,
+        request,
+        code,
+        component,
+        cache=key if cached is None and not _errors(findings) else None,
+        history={
+            "model": log_.answered_by or provider.model,
+            "component": component,
+            "framework": framework,
+            "provider": provider.name,
+            "steps": step_ms,
+            "tokens": log_.completion_tokens,
+            "cached": cached is not None,
+            "notes": log_.notes,
+        },
+        started=started,
+    )
     done("write")
     ms = round((time.perf_counter() - started) * 1000, 2)
     model = log_.answered_by or provider.model
-    try:
-        store = HistoryStore(target.workspace)
-        store.record_generation(
-            generation_id=request.generation_id,
-            prompt=request.prompt,
-            status="written",
-            model=model,
-            ms=ms,
-            files={target.path: content_hash(code)},
-            meta={
-                "component": component,
-                "framework": framework,
-                "provider": provider.name,
-                "steps": step_ms,
-                "tokens": log_.completion_tokens,
-                "cached": cached is not None,
-                "notes": log_.notes,
-            },
-        )
-        if key is not None and cached is None and not _errors(findings):
-            # only an answer that passed validation is worth giving again
-            store.store_answer(key, CachedAnswer(model=model, component=component, code=code))
-    except (OSError, sqlite3.Error) as exc:  # the file stands; only its history is missing
-        log.warning("generation=%s history not recorded: %s", request.generation_id, exc)
     relative = target.path.relative_to(target.workspace)
     problems = _errors(findings)
     message = f"wrote {relative} in {ms:.0f} ms" + (
@@ -376,6 +369,38 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         cached=cached is not None,
         notes=log_.notes,
     )
+
+
+def _write_and_record(
+    request: GenerationRequest,
+    code: str,
+    component: str,
+    *,
+    cache: str | None,
+    history: dict[str, Any],
+    started: float,
+) -> Target:
+    """Write the file, then record it (and, with `cache`, the answer) in the history store."""
+    target = _target(request, component)  # the disk may have changed during the steps
+    write_atomically(target, code)
+    ms = round((time.perf_counter() - started) * 1000, 2)
+    model = history.pop("model")
+    try:
+        store = HistoryStore(target.workspace)
+        store.record_generation(
+            generation_id=request.generation_id,
+            prompt=request.prompt,
+            status="written",
+            model=model,
+            ms=ms,
+            files={target.path: content_hash(code)},
+            meta=history,
+        )
+        if cache is not None:  # only an answer that passed validation is worth giving again
+            store.store_answer(cache, CachedAnswer(model=model, component=component, code=code))
+    except (OSError, sqlite3.Error) as exc:  # the file stands; only its history is missing
+        log.warning("generation=%s history not recorded: %s", request.generation_id, exc)
+    return target
 
 
 async def _validate(request: GenerationRequest, code: str, target: Target) -> list[Finding]:
