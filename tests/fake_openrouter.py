@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 GOOD_KEY = "sk-or-v1-" + "5eca1d0e" * 8
 FREE_MODEL = "deepseek/deepseek-chat-v3.1:free"
@@ -328,7 +329,7 @@ class Received:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: CIMultiDictProxy[str]  # as HTTP has them: names in any case
     json: Any
     client_port: int | None
     disconnected: asyncio.Event = field(default_factory=asyncio.Event)
@@ -420,7 +421,7 @@ class FakeOpenRouter:
         received = Received(
             method=request.method,
             path=request.path,
-            headers=dict(request.headers),
+            headers=CIMultiDictProxy(CIMultiDict(request.headers)),
             json=body,
             client_port=peer[1] if peer else None,
         )

@@ -1,6 +1,9 @@
 """OpenRouter and any OpenAI-compatible server: streamed chat completions over httpx.
 
-One `AsyncClient` per provider (HTTP/1.1, keep-alive), `POST {base}/chat/completions` with
+One httpx `AsyncClient` per provider (HTTP/1.1, keep-alive), on aiohttp's connection pool and
+C HTTP parser (`httpx_aiohttp`): httpx's own h11 parser cost a third of the CPU of every streamed
+token. Every request runs on the network loop (`network_loop.NETWORK`), never on the language
+server's. `POST {base}/chat/completions` with
 `stream: true`, the response decoded by `sse.SSEDecoder` and checked against what OpenRouter
 documents (see the project's stack notes):
 
@@ -39,11 +42,12 @@ from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 
+import aiohttp
 import httpx
+from httpx_aiohttp import HttpxAiohttpClient
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from openv0_lsp.loop_share import share_loop
-from openv0_lsp.providers.asyncio_net import AsyncioTransport
 from openv0_lsp.providers.base import (
     ChatDelta,
     ChatDone,
@@ -60,6 +64,7 @@ from openv0_lsp.providers.base import (
     TruncatedStream,
     Usage,
 )
+from openv0_lsp.providers.network_loop import NETWORK
 from openv0_lsp.providers.silence import SilenceWatch
 from openv0_lsp.providers.sse import SSEDecoder, SSEError, SSEEvent
 
@@ -68,6 +73,7 @@ log = logging.getLogger(__name__)
 OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 # OpenRouter's app attribution; `HTTP-Referer` (the app's site) is added by whoever has one.
 OPENROUTER_HEADERS = {"X-Title": "openv0"}
+MAX_CONNECTIONS = 256  # per provider
 NEVER_RETRY = frozenset({400, 401, 402, 403, 404, 413})
 SERVER_FALLBACK_SIZE = 3  # OpenRouter's `models` array takes at most three ids
 MAX_ERROR_BODY = 64 * 1024
@@ -342,7 +348,6 @@ class OpenAICompatibleProvider(ChatProvider):
         key_hint: str = "set the API key in the openv0.apiKey setting",
         server_fallback: bool = False,
         discover_free_models: bool = False,
-        transport: httpx.AsyncBaseTransport | None = None,
     ):
         self.name = name
         self.server_fallback = server_fallback  # send OpenRouter's `models` array
@@ -359,15 +364,16 @@ class OpenAICompatibleProvider(ChatProvider):
         request_headers = dict(headers or {})
         if self._key:
             request_headers["Authorization"] = f"Bearer {self._key}"
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=100)
-        self._client = httpx.AsyncClient(
+        # aiohttp's pool: MAX_CONNECTIONS streams at once, more wait for a connection
+        limits = httpx.Limits(max_connections=MAX_CONNECTIONS)
+        self._client = HttpxAiohttpClient(
             headers=request_headers,
             timeout=httpx.Timeout(
                 connect=self.timeouts.connect, read=None, write=self.timeouts.connect, pool=None
             ),
             follow_redirects=False,  # a redirect must never carry the key elsewhere
             trust_env=not loopback,  # a proxy from the environment never sees loopback traffic
-            transport=transport or AsyncioTransport(http1=True, http2=False, limits=limits),
+            limits=limits,
         )
 
     @classmethod
@@ -401,7 +407,7 @@ class OpenAICompatibleProvider(ChatProvider):
         return f"<{type(self).__name__} {self.name} {self.base_url} model={self.model}>"
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await NETWORK.run(self._client.aclose())
 
     def _url(self, path: str) -> httpx.URL:
         return self.base_url.copy_with(path=f"{self.base_url.path.rstrip('/')}/{path}")
@@ -416,7 +422,7 @@ class OpenAICompatibleProvider(ChatProvider):
     async def check_key(self) -> KeyStatus | None:
         """`GET {base}/key`: label, free tier and remaining limit; `InvalidKey` on 401; None
         when the server has no such endpoint (a plain OpenAI-compatible server)."""
-        response = await self._get("key")
+        response = await NETWORK.run(self._get("key"))
         if response.status_code in (404, 405):
             return None
         try:
@@ -428,7 +434,7 @@ class OpenAICompatibleProvider(ChatProvider):
 
     async def list_models(self) -> list[ModelInfo]:
         """`GET {base}/models`: the models the server offers (ids, context length, pricing)."""
-        response = await self._get("models")
+        response = await NETWORK.run(self._get("models"))
         try:
             return _ModelsEnvelope.model_validate_json(response.content).data
         except ValidationError:
@@ -456,7 +462,29 @@ class OpenAICompatibleProvider(ChatProvider):
 
     # --- chat ---
 
-    async def stream_chat(
+    def stream_chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str | None = None,
+        fallback_models: Sequence[str] | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        response_format: Mapping[str, Any] | None = None,
+    ) -> AsyncGenerator[ChatEvent, None]:
+        """The answer's events; the request and its stream run on the network loop."""
+        return NETWORK.stream(
+            self._stream_chat(
+                messages,
+                model=model,
+                fallback_models=fallback_models,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                response_format=response_format,
+            )
+        )
+
+    async def _stream_chat(
         self,
         messages: Sequence[ChatMessage],
         *,
@@ -808,7 +836,12 @@ class OpenAICompatibleProvider(ChatProvider):
 
     def _transport_error(self, exc: httpx.HTTPError, model: str | None) -> ProviderError:
         detail = self._redact(str(exc) or type(exc).__name__)
-        if isinstance(exc, httpx.ConnectTimeout):
+        # httpx_aiohttp names every aiohttp connection error ConnectTimeout: the aiohttp error it
+        # wraps tells a refused connection and a dropped one from a real connect timeout.
+        cause = exc.__cause__
+        if isinstance(cause, aiohttp.ConnectionTimeoutError) or (
+            cause is None and isinstance(exc, httpx.ConnectTimeout)
+        ):
             return ProviderTimeout(
                 f"{self.name}: cannot connect to {self.base_url.host} within "
                 f"{self.timeouts.connect:g} s",
@@ -816,7 +849,9 @@ class OpenAICompatibleProvider(ChatProvider):
                 retryable=True,
                 model=model,
             )
-        if isinstance(exc, httpx.ConnectError):
+        if isinstance(cause, aiohttp.ClientConnectorError) or (
+            cause is None and isinstance(exc, httpx.ConnectError)
+        ):
             return ProviderError(
                 f"{self.name}: cannot connect to {self.base_url.host}: {detail}",
                 retryable=True,

@@ -526,6 +526,7 @@ async def test_an_unreachable_server_is_a_retryable_connect_error(make: MakeProv
         port = probe.getsockname()[1]  # nothing listens there once the socket closes
     error = await failure(make(base_url=f"http://127.0.0.1:{port}/v1", retry=RetryPolicy(tries=1)))
     assert error.retryable and "cannot connect" in str(error)
+    assert not isinstance(error, ProviderTimeout) and "within" not in str(error)  # refused
 
 
 # --- cancel ---------------------------------------------------------------------------------
