@@ -61,7 +61,17 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(HERE), str(REPO)]  # lsp_benchmark's session code, tests' fake
 
-from lsp_benchmark import OPENV0, Bench, Session, percentile, ratio, summary, timed  # noqa: E402
+from lsp_benchmark import (  # noqa: E402
+    OPENV0,
+    Bench,
+    Session,
+    machine_busy_seconds,
+    percentile,
+    process_cpu_seconds,
+    ratio,
+    summary,
+    timed,
+)
 
 from openv0_lsp.server.loop_lag import ENV_SWITCH  # noqa: E402
 from tests.fake_openrouter import FakeOpenRouter, Received, Reply, Tick  # noqa: E402
@@ -418,6 +428,9 @@ async def measure_concurrent(
     answered_ms: dict[str, float] = {}
     code_action_ms: list[float] = []
     cpu_started = openv0.cpu_seconds()
+    fake_cpu_started = process_cpu_seconds(fake.process.pid)
+    own_cpu_started = time.process_time()
+    machine_started = machine_busy_seconds()
     started = time.perf_counter()
     # Every request is on its way before the first code action: the editor's user asks for a
     # code action while the generations are running.
@@ -438,6 +451,9 @@ async def measure_concurrent(
             future.cancel()
     wall_seconds = time.perf_counter() - started
     cpu_seconds = openv0.cpu_seconds() - cpu_started
+    fake_cpu_seconds = process_cpu_seconds(fake.process.pid) - fake_cpu_started
+    own_cpu_seconds = time.process_time() - own_cpu_started
+    machine_seconds = machine_busy_seconds() - machine_started
     lag = await loop_lag(openv0)
     generations = [
         Generation(tag, answered_ms[tag], outcome)
@@ -472,6 +488,10 @@ async def measure_concurrent(
             "enhance_stream_p50_ms": round(percentile(stream_ms, 50), 1),
             "enhance_stream_max_ms": round(max(stream_ms), 1),
             "server_cpu_percent": round(100 * cpu_seconds / wall_seconds, 1),
+            "fake_cpu_percent": round(100 * fake_cpu_seconds / wall_seconds, 1),
+            "benchmark_cpu_percent": round(100 * own_cpu_seconds / wall_seconds, 1),
+            "machine_cpu_percent": round(100 * machine_seconds / wall_seconds, 1),
+            "cores": os.cpu_count(),
             "max_loop_lag_ms": lag["maxLagMs"],
             "max_loop_lag_at_ms": round(lag.get("maxLagAtS", 0) * 1000, 1),
             "max_gc_pause_ms": lag.get("maxGcPauseMs"),
@@ -555,6 +575,12 @@ def print_report(figures: dict[str, Any]) -> None:
         f"{c['tokens_per_s']} tokens/s overall, {c['generations'] * s['concurrent_rate']:g}"
         " asked for;"
         f" server CPU {c['server_cpu_percent']:.0f}%",
+    )
+    line(
+        "machine CPU % (of 100 per core)",
+        f"{c['machine_cpu_percent']:.0f} of {100 * (c['cores'] or 1)}",
+        f"server {c['server_cpu_percent']:.0f}, fake {c['fake_cpu_percent']:.0f},"
+        f" this benchmark {c['benchmark_cpu_percent']:.0f}",
     )
     line(
         "longest garbage-collector pause ms",

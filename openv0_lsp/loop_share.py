@@ -9,37 +9,31 @@ a code action, a cancel or a progress report waits all that time.
 work has run in the current turn, every checkpoint reached yields until a later turn has room;
 a fresh budget starts with each turn. A turn therefore runs about `BUDGET` of checkpointed work
 plus a short step per waiting task, and the rest goes on, in order, in the turns after.
-Each thread's event loop (the server's, the network loop's) has a budget of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
 BUDGET = 0.005  # seconds of checkpointed work per event-loop turn
 
-
-class _Turn(threading.local):
-    started = 0.0  # perf_counter when the current budget began
-    renewal_pending = False
-
-
-_turn = _Turn()
+_turn_started = 0.0  # perf_counter when the current budget began
+_renewal_pending = False
 
 
 def _renew() -> None:
-    _turn.started = time.perf_counter()
-    _turn.renewal_pending = False
+    global _turn_started, _renewal_pending
+    _turn_started = time.perf_counter()
+    _renewal_pending = False
 
 
 async def share_loop() -> None:
     """Return once this turn's budget has room: at once if it has, else in a later turn."""
-    turn = _turn
-    while time.perf_counter() - turn.started >= BUDGET:
-        if not turn.renewal_pending:
+    global _renewal_pending
+    while time.perf_counter() - _turn_started >= BUDGET:
+        if not _renewal_pending:
             # Scheduled before the tasks that yield after it, so it runs first next turn.
-            turn.renewal_pending = True
+            _renewal_pending = True
             asyncio.get_running_loop().call_soon(_renew)
         await asyncio.sleep(0)

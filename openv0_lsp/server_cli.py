@@ -55,9 +55,8 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger("pygls").setLevel(max(level, logging.WARNING))
     from openv0_lsp.server.app import server  # imported after logging is set up
 
-    # Generation steps and model streams run in threads of their own (the pipeline worker, the
-    # network loop); a short GIL switch interval lets the event loop's thread answer requests
-    # between their slices instead of waiting up to 5 ms per slice.
+    # Generation steps run in worker threads; a short GIL switch interval lets the event loop
+    # thread answer requests between their slices instead of waiting up to 5 ms per slice.
     sys.setswitchinterval(0.0005)
 
     if args.tcp:

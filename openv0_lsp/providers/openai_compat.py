@@ -2,8 +2,7 @@
 
 One httpx `AsyncClient` per provider (HTTP/1.1, keep-alive), on aiohttp's connection pool and
 C HTTP parser (`httpx_aiohttp`): httpx's own h11 parser cost a third of the CPU of every streamed
-token. Every request runs on the network loop (`network_loop.NETWORK`), never on the language
-server's. `POST {base}/chat/completions` with
+token. `POST {base}/chat/completions` with
 `stream: true`, the response decoded by `sse.SSEDecoder` and checked against what OpenRouter
 documents (see the project's stack notes):
 
@@ -64,7 +63,6 @@ from openv0_lsp.providers.base import (
     TruncatedStream,
     Usage,
 )
-from openv0_lsp.providers.network_loop import NETWORK
 from openv0_lsp.providers.silence import SilenceWatch
 from openv0_lsp.providers.sse import SSEDecoder, SSEError, SSEEvent
 
@@ -407,7 +405,7 @@ class OpenAICompatibleProvider(ChatProvider):
         return f"<{type(self).__name__} {self.name} {self.base_url} model={self.model}>"
 
     async def aclose(self) -> None:
-        await NETWORK.run(self._client.aclose())
+        await self._client.aclose()
 
     def _url(self, path: str) -> httpx.URL:
         return self.base_url.copy_with(path=f"{self.base_url.path.rstrip('/')}/{path}")
@@ -422,7 +420,7 @@ class OpenAICompatibleProvider(ChatProvider):
     async def check_key(self) -> KeyStatus | None:
         """`GET {base}/key`: label, free tier and remaining limit; `InvalidKey` on 401; None
         when the server has no such endpoint (a plain OpenAI-compatible server)."""
-        response = await NETWORK.run(self._get("key"))
+        response = await self._get("key")
         if response.status_code in (404, 405):
             return None
         try:
@@ -434,7 +432,7 @@ class OpenAICompatibleProvider(ChatProvider):
 
     async def list_models(self) -> list[ModelInfo]:
         """`GET {base}/models`: the models the server offers (ids, context length, pricing)."""
-        response = await NETWORK.run(self._get("models"))
+        response = await self._get("models")
         try:
             return _ModelsEnvelope.model_validate_json(response.content).data
         except ValidationError:
@@ -462,29 +460,7 @@ class OpenAICompatibleProvider(ChatProvider):
 
     # --- chat ---
 
-    def stream_chat(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        model: str | None = None,
-        fallback_models: Sequence[str] | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        response_format: Mapping[str, Any] | None = None,
-    ) -> AsyncGenerator[ChatEvent, None]:
-        """The answer's events; the request and its stream run on the network loop."""
-        return NETWORK.stream(
-            self._stream_chat(
-                messages,
-                model=model,
-                fallback_models=fallback_models,
-                temperature=temperature,
-                max_tokens=max_tokens,
-                response_format=response_format,
-            )
-        )
-
-    async def _stream_chat(
+    async def stream_chat(
         self,
         messages: Sequence[ChatMessage],
         *,
