@@ -2,7 +2,9 @@
 
 `openv0 generate "PROMPT"` runs the same pipeline as the language server and prints what it
 wrote; `--json` prints one JSON object. `openv0 status` shows the configuration in force.
-Exit status: 0 written, 1 failed, 2 bad arguments, 130 interrupted.
+`openv0 preview` serves the live preview of a workspace's components until interrupted;
+`openv0 setup` installs what the preview needs (once per machine; the preview does it on first
+use otherwise). Exit status: 0 written, 1 failed, 2 bad arguments, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--json", action="store_true", help="print one JSON object")
     status = commands.add_parser("status", help="show the configuration in force")
     status.add_argument("--json", action="store_true", help="print one JSON object")
+    preview = commands.add_parser("preview", help="serve a live preview of the components")
+    preview.add_argument("--workspace", type=Path, default=Path.cwd(), help="project folder (.)")
+    preview.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
+    preview.add_argument("--open", action="store_true", help="open the preview in a browser")
+    commands.add_parser("setup", help="install what the preview needs (Node packages)")
     return parser
 
 
@@ -169,9 +176,65 @@ async def _key_check(choice: ProviderChoice) -> dict[str, Any]:
         await provider.aclose()
 
 
+def preview(args: argparse.Namespace) -> int:
+    from openv0_lsp.preview.toolchain import ToolchainError
+
+    workspace = args.workspace.resolve()
+    if not workspace.is_dir():
+        print(f"openv0 preview: {workspace} is not a folder", file=sys.stderr)
+        return 2
+    if not 0 <= args.port <= 65535:
+        print(f"openv0 preview: --port {args.port} is not a port", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_serve_preview(workspace, args.port, args.open))
+    except KeyboardInterrupt:
+        return 0
+    except (ToolchainError, OSError) as exc:
+        print(f"openv0 preview: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _serve_preview(workspace: Path, port: int, open_browser: bool) -> None:
+    import webbrowser
+
+    from openv0_lsp.preview.model import CompileError
+    from openv0_lsp.preview.service import PreviewService
+
+    def show_problems(path: Path, errors: list[CompileError], origin: str) -> None:
+        for error in errors:
+            where = f"{path}:{error.line}:{error.column}" if error.line else str(path)
+            print(f"{where}: {origin} error: {error.message}", file=sys.stderr)
+
+    service = PreviewService([workspace], on_problems=show_problems)
+    try:
+        url = await service.start(port=port)
+        print(f"preview: {url}", flush=True)
+        if open_browser:
+            webbrowser.open(url)
+        await asyncio.Event().wait()  # until interrupted
+    finally:
+        await service.close()
+
+
+def setup(args: argparse.Namespace) -> int:
+    from openv0_lsp.preview.toolchain import ToolchainError, ensure_toolchain
+
+    try:
+        toolchain = ensure_toolchain()
+    except ToolchainError as exc:
+        print(f"openv0 setup: {exc}", file=sys.stderr)
+        return 1
+    print(f"preview toolchain ready: {toolchain.root} (node {toolchain.node})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    handler = {"generate": generate, "status": status}[args.command]
+    handler = {"generate": generate, "status": status, "preview": preview, "setup": setup}[
+        args.command
+    ]
     sys.exit(handler(args))
 
 

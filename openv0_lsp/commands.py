@@ -65,6 +65,10 @@ class NoArguments(_Arguments):
     pass
 
 
+class PreviewArguments(_Arguments):
+    uri: str | None = Field(default=None, min_length=1, max_length=4096)  # a component file
+
+
 Args = TypeVar("Args", bound=_Arguments)
 
 

@@ -147,6 +147,17 @@ class HistoryStore:
             ).fetchone()
         return FileRecord(*row) if row else None
 
+    def generated_files(self) -> list[Path]:
+        """Every file openv0 wrote in this workspace that is still there, oldest first."""
+        with self._connect(create=False) as connection:
+            if connection is None:
+                return []
+            rows = connection.execute(
+                "select path from files group by path order by min(created_at)"
+            ).fetchall()
+        paths = [self.workspace / row[0] for row in rows]
+        return [p for p in paths if p.is_file()]
+
     def cached_answer(self, key: str) -> CachedAnswer | None:
         with self._connect(create=False) as connection:
             if connection is None:

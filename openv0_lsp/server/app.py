@@ -26,6 +26,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from openv0_lsp import __version__
+from openv0_lsp.server.diagnostics import DiagnosticsBook
 from openv0_lsp.server.jobs import GenerationJobs
 from openv0_lsp.server.loop_lag import LoopLagProbe
 from openv0_lsp.server.progress import CLIENT_ANSWER_TIMEOUT, GenerationProgress
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from openv0_lsp.config import Settings
     from openv0_lsp.pipeline.generate import GenerationRequest, GenerationResult
     from openv0_lsp.pipeline.validate import Finding
+    from openv0_lsp.preview.model import CompileError
+    from openv0_lsp.preview.service import PreviewService
     from openv0_lsp.providers.base import ChatProvider
     from openv0_lsp.providers.select import ProviderChoice, ProviderPool
 
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 GENERATE = "openv0.generate"
 STATUS = "openv0.status"
 CANCEL = "openv0.cancel"
+PREVIEW = "openv0.preview"
 GENERATION_FINISHED = "openv0/generationFinished"
 REQUEST_FAILED = -32803  # LSP's RequestFailed: valid arguments, but the work cannot be done
 
@@ -57,6 +61,8 @@ class OpenV0Server(LanguageServer):
         self._providers: ProviderPool | None = None
         self._key_check: tuple[ProviderChoice, asyncio.Task[dict[str, Any]]] | None = None
         self.loop_lag = LoopLagProbe.from_environment()
+        self.diagnostics = DiagnosticsBook(self.text_document_publish_diagnostics)
+        self.preview: PreviewService | None = None  # started by the first openv0.preview
         # Set once `initialized` starts importing the heavy modules in a thread: a request that
         # needs them awaits this instead of importing on (and blocking) the event loop.
         self.modules_loaded: asyncio.Future[None] | None = None
@@ -168,6 +174,43 @@ class OpenV0Server(LanguageServer):
         paths = [to_fs_path(uri) for uri in uris]
         return [Path(p) for p in paths if p]
 
+    # -- preview ------------------------------------------------------------------------------
+    async def start_preview(self) -> PreviewService:
+        """The running preview, started (and its toolchain installed) on first use."""
+        from openv0_lsp.preview.service import PreviewService
+
+        if self.preview is None:
+            workspaces = self.workspace_paths()
+            self.preview = PreviewService(workspaces, on_problems=self._preview_problems)
+        try:
+            await self.preview.start()
+        except BaseException:
+            preview, self.preview = self.preview, None
+            await preview.close()
+            raise
+        for document in list(self.workspace.text_documents.values()):
+            path = to_fs_path(document.uri)
+            if path:
+                self.preview.update(Path(path), document.source)
+        return self.preview
+
+    def preview_change(self, uri: str, text: str | None = None) -> None:
+        """A component's text changed (an open buffer, a save, a generation's write)."""
+        path = to_fs_path(uri)
+        if self.preview is None or self.preview.url is None or not path:
+            return
+        if text is None:
+            text = self.workspace.get_text_document(uri).source
+        self.preview.update(Path(path), text)
+
+    def _preview_problems(self, path: Path, errors: list[CompileError], origin: str) -> None:
+        uri = from_fs_path(str(path))
+        if not uri:
+            return
+        if origin == "compile":  # a new build: the last one's runtime errors are gone with it
+            self.diagnostics.set(uri, "preview-runtime", [])
+        self.diagnostics.set(uri, f"preview-{origin}", [_preview_diagnostic(e) for e in errors])
+
     def supports_show_document(self) -> bool:
         window = self.client_capabilities.window
         return bool(window and window.show_document and window.show_document.support)
@@ -230,6 +273,23 @@ async def on_configuration_changed(
 async def on_shutdown(ls: OpenV0Server, *args: Any) -> None:
     await ls.jobs.cancel_all()
     await ls.close_providers()
+    if ls.preview is not None:
+        await ls.preview.close()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def on_did_open(ls: OpenV0Server, params: types.DidOpenTextDocumentParams) -> None:
+    ls.preview_change(params.text_document.uri, params.text_document.text)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def on_did_change(ls: OpenV0Server, params: types.DidChangeTextDocumentParams) -> None:
+    ls.preview_change(params.text_document.uri)  # unsaved text: the workspace applied it
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def on_did_save(ls: OpenV0Server, params: types.DidSaveTextDocumentParams) -> None:
+    ls.preview_change(params.text_document.uri, params.text)
 
 
 @server.feature(
@@ -368,9 +428,10 @@ async def _run(
     payload = _result_payload(result)
     if result.status == "written":
         uri = payload["uri"]
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=_diagnostics(result.findings))
-        )
+        ls.diagnostics.set(uri, "validation", _diagnostics(result.findings))
+        if ls.preview is not None and ls.preview.url is not None:
+            ls.preview_change(uri, result.code)
+            payload["previewUrl"] = ls.preview.component_url(result.files[0])
         if ls.supports_show_document():
             await _show_document(ls, uri)
     ls.protocol.notify(GENERATION_FINISHED, payload)
@@ -395,6 +456,19 @@ def _result_payload(result: GenerationResult) -> dict[str, Any]:
     if result.files:
         payload["uri"] = from_fs_path(str(result.files[0]))
     return payload
+
+
+def _preview_diagnostic(error: CompileError) -> types.Diagnostic:
+    line, column = max(error.line - 1, 0), max(error.column - 1, 0)
+    return types.Diagnostic(
+        range=types.Range(
+            start=types.Position(line=line, character=column),
+            end=types.Position(line=line, character=column + 1),
+        ),
+        message=f"preview: {error.message}",
+        severity=types.DiagnosticSeverity.Error,
+        source="openv0-preview",
+    )
 
 
 def _diagnostics(findings: list[Finding]) -> list[types.Diagnostic]:
@@ -435,11 +509,45 @@ async def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
         key_check = {"state": "checking", "message": "the key check has not answered yet"}
     return {
         **status_report(ls.settings, ls.provider_choice(), key_check),
-        "previewUrl": None,
+        "previewUrl": ls.preview.url if ls.preview is not None else None,
         "workspaceFolders": [str(p) for p in ls.workspace_paths()],
         "runningGenerations": len(ls.jobs),
         **({"eventLoop": ls.loop_lag.report_and_reset()} if ls.loop_lag is not None else {}),
     }
+
+
+@server.command(PREVIEW)
+async def preview(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
+    await ls.modules_ready()
+    from openv0_lsp.commands import InvalidArguments, PreviewArguments, parse_arguments
+    from openv0_lsp.preview.toolchain import ToolchainError
+
+    try:
+        arguments = parse_arguments(PreviewArguments, PREVIEW, args)
+    except InvalidArguments as exc:
+        raise _invalid(str(exc)) from exc
+    path = Path(to_fs_path(arguments.uri) or "") if arguments.uri else None
+    if not ls.workspace_paths():
+        raise _invalid(f"{PREVIEW}: open a workspace folder first", show=ls)
+    try:
+        service = await ls.start_preview()
+    except ToolchainError as exc:
+        _tell_user(ls, f"the preview cannot start: {exc}")
+        raise JsonRpcException(message=str(exc), code=REQUEST_FAILED) from exc
+    url = (service.component_url(path) if path else None) or service.url
+    assert url is not None
+    if ls.supports_show_document():
+        try:
+            await asyncio.wait_for(
+                ls.window_show_document_async(types.ShowDocumentParams(uri=url, external=True)),
+                CLIENT_ANSWER_TIMEOUT,
+            )
+        except Exception as exc:
+            log.warning("showDocument of the preview failed: %r", exc)
+            _tell_user(ls, f"preview: {url}", level=types.MessageType.Info)
+    else:
+        _tell_user(ls, f"preview: {url}", level=types.MessageType.Info)
+    return {"url": url}
 
 
 @server.command(CANCEL)

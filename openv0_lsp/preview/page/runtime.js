@@ -1,0 +1,303 @@
+// The preview page's runtime: follows builds over the websocket and shows them in place.
+//
+// One script for every page kind, chosen by <html data-openv0-mode>:
+//   frame    renders one component (React module or HTML markup) and reports its errors
+//   page     the component page: frames side by side, with a status line each
+//   gallery  every component; a component built later gets a card of its own
+//   missing  the "no build yet" page: opens the component once its first build arrives
+// Plain JavaScript (no JSX, no bundler): React comes from the frame's import map.
+
+const base = new URL(".", import.meta.url); // the token's root: /t/TOKEN/
+const html = document.documentElement;
+const mode = html.dataset.openv0Mode || "frame";
+
+// What tests (and curious people) can read: window.__openv0.version is the version on screen.
+const state = {
+  mode,
+  version: 0, // the build rendered last (its commit is done)
+  received: 0, // the newest build received
+  renders: 0, // renders committed
+  errors: [], // the errors the overlay shows ([] when hidden)
+  runtimeErrors: 0,
+  connected: false,
+  connects: 0,
+  builds: {}, // page / gallery: component -> {version, errors}
+};
+window.__openv0 = state;
+
+function quoted(component) {
+  return encodeURIComponent(component);
+}
+
+// -- the websocket ---------------------------------------------------------------------------
+
+function connect(components, onBuild) {
+  const url = new URL("ws", base);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  for (const component of components) url.searchParams.append("component", component);
+  let socket = null;
+  let delay = 250;
+  const waiting = []; // messages sent before the socket opened (bounded)
+
+  function open() {
+    socket = new WebSocket(url);
+    socket.onopen = () => {
+      state.connected = true;
+      state.connects += 1;
+      showConnection("live");
+      while (waiting.length) socket.send(waiting.shift());
+    };
+    socket.onmessage = (event) => {
+      delay = 250; // a server that answers is back for real
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (message && message.type === "build" && typeof message.component === "string") {
+        onBuild(message);
+      }
+    };
+    socket.onclose = () => {
+      state.connected = false;
+      showConnection("reconnecting…");
+      // Backoff with jitter, so a restarted server is not met by every page at once.
+      setTimeout(open, delay * (0.5 + Math.random() / 2));
+      delay = Math.min(delay * 2, 5000);
+    };
+    socket.onerror = () => {}; // onclose follows and reconnects
+  }
+  open();
+
+  return {
+    send(message) {
+      const text = JSON.stringify(message);
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
+      else if (waiting.length < 20) waiting.push(text);
+    },
+  };
+}
+
+function showConnection(text) {
+  const element = document.querySelector("[data-openv0-connection]");
+  if (element) element.textContent = text;
+}
+
+// -- frame: one component --------------------------------------------------------------------
+
+function runFrame() {
+  const component = html.dataset.openv0Component;
+  const root = document.getElementById("root");
+  const overlay = document.getElementById("openv0-overlay");
+  const style = document.getElementById("openv0-css");
+  const reported = new Set();
+  let react = null; // {React, createRoot, Shell, Boundary} once loaded
+  let reactRoot = null;
+  let pending = null;
+  let busy = false;
+
+  const socket = connect([component], (build) => {
+    if (build.component !== component || !(build.version > state.received)) return;
+    state.received = build.version;
+    pending = build; // only the newest build waiting matters
+    if (!busy) drain();
+  });
+
+  async function drain() {
+    busy = true;
+    try {
+      while (pending) {
+        const build = pending;
+        pending = null;
+        try {
+          await apply(build);
+        } catch (error) {
+          if (!pending) runtimeError(error, "", build.version);
+        }
+      }
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function apply(build) {
+    const errors = Array.isArray(build.errors) ? build.errors : [];
+    if (errors.length) {
+      // Keep the last good render underneath; the overlay says what is wrong now.
+      showOverlay(`${errors.length === 1 ? "Error" : `${errors.length} errors`} in ${component}`, errors);
+      return;
+    }
+    if (build.kind === "html") {
+      if (reactRoot) {
+        reactRoot.unmount();
+        reactRoot = null;
+      }
+      style.textContent = build.css || "";
+      root.innerHTML = build.html || "";
+      hideOverlay();
+      committed(build.version);
+      return;
+    }
+    const moduleUrl = new URL(build.module || `m/${quoted(component)}.js?v=${build.version}`, base);
+    const [loaded, module] = await Promise.all([loadReact(), import(moduleUrl.href)]);
+    if (pending) return; // a newer build is waiting: render that one instead
+    const Component = module.default;
+    if (Component == null) throw new Error(`${component} has no default export`);
+    if (!reactRoot) {
+      root.replaceChildren();
+      reactRoot = loaded.createRoot(root);
+    }
+    style.textContent = build.css || "";
+    hideOverlay();
+    const { createElement } = loaded.React;
+    reactRoot.render(
+      createElement(
+        loaded.Shell,
+        { version: build.version },
+        createElement(loaded.Boundary, { version: build.version }, createElement(Component)),
+      ),
+    );
+  }
+
+  async function loadReact() {
+    if (react) return react;
+    const [React, client] = await Promise.all([import("react"), import("react-dom/client")]);
+    const R = React.default && React.default.Component ? React.default : React;
+    const createRoot = client.createRoot || (client.default && client.default.createRoot);
+
+    // Counts a render once React has committed it, so `version` means "on screen".
+    function Shell(props) {
+      R.useLayoutEffect(() => committed(props.version), [props.version]);
+      return props.children;
+    }
+
+    class Boundary extends R.Component {
+      constructor(props) {
+        super(props);
+        this.state = { error: null, version: props.version };
+      }
+      static getDerivedStateFromProps(props, current) {
+        return props.version !== current.version ? { error: null, version: props.version } : null;
+      }
+      static getDerivedStateFromError(error) {
+        return { error };
+      }
+      componentDidCatch(error, info) {
+        runtimeError(error, (info && info.componentStack) || "", this.props.version);
+      }
+      render() {
+        return this.state.error ? null : this.props.children;
+      }
+    }
+
+    react = { React: R, createRoot, Shell, Boundary };
+    return react;
+  }
+
+  function committed(version) {
+    state.version = version;
+    state.renders += 1;
+  }
+
+  function showOverlay(title, errors) {
+    state.errors = errors;
+    const heading = document.createElement("strong");
+    heading.textContent = title;
+    const list = document.createElement("ol");
+    for (const error of errors) {
+      const item = document.createElement("li");
+      const where = [error.file || component, error.line || 0, error.column || 0].join(":");
+      item.textContent = `${where} ${error.message}`;
+      list.append(item);
+    }
+    overlay.replaceChildren(heading, list);
+    overlay.hidden = false;
+  }
+
+  function hideOverlay() {
+    state.errors = [];
+    overlay.hidden = true;
+    overlay.replaceChildren();
+  }
+
+  function runtimeError(error, extraStack, version) {
+    const message = String((error && error.message) || error || "unknown error");
+    const stack = String((error && error.stack) || "") + (extraStack || "");
+    state.runtimeErrors += 1;
+    showOverlay(`Runtime error in ${component}`, [{ file: component, line: 0, column: 0, message }]);
+    const shown = version || state.version || state.received;
+    const key = `${shown}\u0000${message}`;
+    if (reported.has(key)) return; // a render loop repeats the same error
+    if (reported.size > 100) reported.clear();
+    reported.add(key);
+    socket.send({ type: "runtime-error", component, version: shown, message, stack });
+  }
+
+  window.addEventListener("error", (event) => runtimeError(event.error || event.message, ""));
+  window.addEventListener("unhandledrejection", (event) => runtimeError(event.reason, ""));
+}
+
+// -- page and gallery: status lines ----------------------------------------------------------
+
+function runPage() {
+  const gallery = document.querySelector("[data-openv0-gallery]");
+  const figures = () => document.querySelectorAll("figure[data-openv0-component]");
+  const ids = [...figures()].map((figure) => figure.dataset.openv0Component);
+
+  connect(gallery ? [] : ids, (build) => {
+    state.received = Math.max(state.received, build.version);
+    let figure = [...figures()].find((f) => f.dataset.openv0Component === build.component);
+    if (!figure && gallery) figure = addCard(gallery, build.component);
+    if (!figure) return;
+    const errors = Array.isArray(build.errors) ? build.errors : [];
+    state.builds[build.component] = { version: build.version, errors: errors.length };
+    const status = figure.querySelector("[data-openv0-status]");
+    if (status) {
+      status.dataset.state = errors.length ? "error" : "ok";
+      status.textContent = errors.length
+        ? `v${build.version}: ${errors.length} error${errors.length === 1 ? "" : "s"}`
+        : `v${build.version}`;
+    }
+  });
+}
+
+function addCard(gallery, component) {
+  const figure = document.createElement("figure");
+  figure.dataset.openv0Component = component;
+  const caption = document.createElement("figcaption");
+  const link = document.createElement("a");
+  link.href = new URL(`c/${quoted(component)}`, base).href;
+  link.textContent = component;
+  const status = document.createElement("span");
+  status.className = "status";
+  status.dataset.openv0Status = "";
+  caption.append(link, " ", status);
+  const frame = document.createElement("iframe");
+  // Same sandbox as the server's templates (see component.html for why same-origin).
+  frame.setAttribute("sandbox", "allow-scripts allow-same-origin");
+  frame.src = new URL(`frame/${quoted(component)}`, base).href;
+  frame.title = component;
+  figure.append(caption, frame);
+  gallery.append(figure);
+  const empty = document.querySelector("[data-openv0-empty]");
+  if (empty) empty.remove();
+  const count = document.querySelector("[data-openv0-count]");
+  if (count) {
+    const n = gallery.querySelectorAll("figure").length;
+    count.textContent = `${n} component${n === 1 ? "" : "s"}`;
+  }
+  return figure;
+}
+
+// -- missing: wait for the first build -------------------------------------------------------
+
+function runMissing() {
+  const element = document.querySelector("[data-openv0-component]");
+  if (!element) return;
+  connect([element.dataset.openv0Component], () => location.reload());
+}
+
+if (mode === "frame") runFrame();
+else if (mode === "missing") runMissing();
+else runPage();
