@@ -204,3 +204,32 @@ async def test_another_tools_write_and_a_new_generation_reach_the_open_page(
     other = await browser.new_page()
     await other.goto(second["previewUrl"])
     await _wait_for_text(await _frame(other), "Growth")  # markup of the html framework
+
+
+async def test_the_workspaces_own_tailwind_entry_styles_the_preview(
+    client: LanguageClient, browser: Browser, tmp_path: Path
+):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "globals.css").write_text(
+        '@import "tailwindcss";\n@theme {\n  --color-brand: #123456;\n}\n'
+    )
+    component = tmp_path / "components" / "Brand.tsx"
+    component.parent.mkdir()
+    component.write_text(
+        'export default function Brand() {\n  return <p className="bg-brand p-4">brand</p>;\n}\n'
+    )
+    await open_session(client, tmp_path, "bare")
+    uri = component.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="typescriptreact", version=1, text=component.read_text()
+            )
+        )
+    )
+    page = await browser.new_page()
+    await page.goto(await _preview(client, uri))
+    frame = await _frame(page)
+    await _wait_for_text(frame, "brand")
+    colour = await frame.evaluate("getComputedStyle(document.querySelector('p')).backgroundColor")
+    assert colour == "rgb(18, 52, 86)"  # the app's own --color-brand
