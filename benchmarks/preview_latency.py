@@ -71,22 +71,14 @@ from playwright.async_api import Error as PlaywrightError
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path[:0] = [str(HERE)]  # lsp_benchmark's statistics
+sys.path[:0] = [str(HERE), str(REPO)]  # lsp_benchmark's statistics, the tests' Chromium
 
 from lsp_benchmark import percentile, ratio  # noqa: E402
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 OPENV0 = "openv0"
 VITE = "vite"
-CHROMIUM = Path(os.environ.get("OPENV0_BENCH_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 COMPONENT_ID = "components/Bench.tsx"  # in openv0's workspace
 VITE_COMPONENT = "src/Component.tsx"  # in the Vite project
 HEADING = "[data-bench=heading]"

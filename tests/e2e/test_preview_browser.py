@@ -20,18 +20,9 @@ from lsprotocol import types
 from playwright.async_api import Browser, Frame, Page, async_playwright
 from pytest_lsp import LanguageClient
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.conftest import generate, open_session, wait_until
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FRAME = re.compile(r"/frame/")
 
 GREETING = """export default function Greeting() {
