@@ -23,6 +23,14 @@ def test_the_wheel_ships_the_templates_and_generates_without_the_checkout(tmp_pa
     assert "openv0_lsp/templates/component/react.tsx.j2" in names
     assert "openv0_lsp/templates/blocks/pricing/block.json" in names
     assert sum(name.endswith("/block.json") for name in names) >= 20
+    for preview_file in (  # the preview's page and its Node side
+        "page/runtime.js",
+        "page/frame.html",
+        "sidecar/sidecar.mjs",
+        "sidecar/package.json",
+        "sidecar/package-lock.json",
+    ):
+        assert f"openv0_lsp/preview/{preview_file}" in names
 
     site = tmp_path / "site"
     subprocess.run(
