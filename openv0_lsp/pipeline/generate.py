@@ -44,7 +44,13 @@ from openv0_lsp.pipeline.plan_offline import plan_offline
 from openv0_lsp.pipeline.scaffold import scaffold_component, template_environment
 from openv0_lsp.pipeline.validate import Finding, validate_component
 from openv0_lsp.pipeline.worker import in_worker, in_worker_to_the_end
-from openv0_lsp.pipeline.write import Target, choose_target, content_hash, write_atomically
+from openv0_lsp.pipeline.write import (
+    Target,
+    WriteError,
+    choose_target,
+    content_hash,
+    write_atomically,
+)
 from openv0_lsp.providers.base import ChatProvider, ProviderError
 from openv0_lsp.providers.offline import OfflineProvider
 from openv0_lsp.store import CachedAnswer, HistoryStore, new_generation_id
@@ -88,6 +94,8 @@ class GenerationRequest:
     provider: ChatProvider = field(default_factory=OfflineProvider)
     model: str | None = None  # this request's model, instead of the provider's
     force: bool = False  # ask the model even if the cache has an answer
+    # Sees the code a model has streamed so far, with the file it will be written to.
+    on_partial: Callable[[Path, str], None] | None = None
 
     @classmethod
     def from_arguments(
@@ -97,8 +105,10 @@ class GenerationRequest:
         workspaces: Sequence[Path],
         settings: Settings,
         provider: ChatProvider | None = None,
+        on_partial: Callable[[Path, str], None] | None = None,
     ) -> GenerationRequest:
         return cls(
+            on_partial=on_partial,
             provider=provider or OfflineProvider(),
             model=arguments.model,
             force=arguments.force,
@@ -181,6 +191,19 @@ def _target(request: GenerationRequest, file_stem: str) -> Target:
         overwrite=request.overwrite,
         is_generated_unchanged=generated_and_unchanged,
     )
+
+
+def _partial_sink(request: GenerationRequest, component: str) -> Callable[[str], None] | None:
+    """Where the code streamed so far goes: the request's `on_partial`, with the file the
+    component will most likely be written to (the disk may still change before the write)."""
+    on_partial = request.on_partial
+    if on_partial is None:
+        return None
+    try:
+        path = _target(request, component).path
+    except WriteError:
+        return None  # the write will say why; nothing to preview meanwhile
+    return lambda code: on_partial(path, code)
 
 
 def preflight(request: GenerationRequest) -> None:
@@ -304,6 +327,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
                 options=options,
                 report=report,
                 log=log_,
+                on_partial=_partial_sink(request, plan.name),
             )
         else:
             await step("enhance", "offline: the template is the component (no model)")

@@ -15,6 +15,7 @@ callback are all it needs, so tests drive it with a scripted provider.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import time
@@ -27,7 +28,7 @@ from pydantic import ValidationError
 
 from openv0_lsp.pipeline.catalog import Block
 from openv0_lsp.pipeline.framework import Framework
-from openv0_lsp.pipeline.model_output import NoJSONFound, extract_code, extract_json
+from openv0_lsp.pipeline.model_output import NoCodeFound, NoJSONFound, extract_code, extract_json
 from openv0_lsp.pipeline.plan import Plan
 from openv0_lsp.pipeline.scaffold import template_environment
 from openv0_lsp.pipeline.validate import Finding
@@ -104,23 +105,29 @@ async def stream_text(
     report: Report,
     log: ModelLog,
     response_format: Mapping[str, Any] | None = None,
+    on_text: Callable[[str], None] | None = None,
 ) -> tuple[str, ChatDone]:
     """The answer's text, reporting the running token count (throttled) and any retry or
-    fallback; raises `ProviderError`. Cancelling the caller closes the HTTP stream."""
+    fallback; raises `ProviderError`. Cancelling the caller closes the HTTP stream.
+    `on_text` sees the answer so far at the same throttled pace (for a streaming preview)."""
     tokens = reasoning_tokens = 0
     last_report = 0.0
+    content: list[str] = []
 
     def on_event(event: ChatEvent) -> None:
         nonlocal tokens, reasoning_tokens, last_report
         if isinstance(event, ChatDelta):
             if event.content:
                 tokens += 1
+                content.append(event.content)
             elif event.reasoning or event.reasoning_details:
                 reasoning_tokens += 1
             now = time.monotonic()
             if now - last_report >= REPORT_EVERY:
                 last_report = now
                 report(_token_count(tokens, reasoning_tokens))
+                if on_text is not None and event.content:
+                    on_text("".join(content))
         elif isinstance(event, ChatNotice):
             report(_describe_notice(event))
 
@@ -289,10 +296,20 @@ async def enhance_with_model(
     options: ModelOptions,
     report: Report,
     log: ModelLog,
+    on_partial: Callable[[str], None] | None = None,
 ) -> str:
-    """The finished component's code; `NoCodeFound` if the answer holds none."""
+    """The finished component's code; `NoCodeFound` if the answer holds none. `on_partial`
+    sees the code streamed so far, now and then, for a preview that follows the stream."""
     messages = await in_worker(_enhance_messages, prompt, plan, scaffold, templates_path)
-    text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
+
+    def partial(text: str) -> None:
+        if on_partial is not None:
+            with contextlib.suppress(NoCodeFound):
+                on_partial(extract_code(text, plan.framework))
+
+    text, _ = await stream_text(
+        provider, messages, options=options, report=report, log=log, on_text=partial
+    )
     return await in_worker(extract_code, text, plan.framework)
 
 

@@ -52,6 +52,7 @@ class _Component:
     kind: str
     version: int = 0
     text: str | None = None  # the latest text not yet built
+    partial: bool = False  # that text is a model's answer still streaming
     last_text: str | None = None  # the latest text asked for: a watcher event with it is ours
     task: asyncio.Task[None] | None = None
     built: asyncio.Event = field(default_factory=asyncio.Event)
@@ -124,8 +125,10 @@ class PreviewService:
             return None
         return self._server.component_url(component)
 
-    def update(self, path: Path, text: str) -> str | None:
-        """Build `text` as the component at `path` soon; its id, or None if not previewable."""
+    def update(self, path: Path, text: str, *, partial: bool = False) -> str | None:
+        """Build `text` as the component at `path` soon; its id, or None if not previewable.
+        A `partial` text (a model still writing the file) is shown only if it compiles: no
+        overlay and no diagnostics for code that is not finished yet."""
         component_id = self.component_id(path)
         if component_id is None or self._server is None:
             return None
@@ -136,6 +139,7 @@ class PreviewService:
             kind = PREVIEWABLE[path.suffix.lower()]
             component = self._components[component_id] = _Component(resolved, workspace, kind)
         component.text = component.last_text = text
+        component.partial = partial
         component.built.clear()
         if component.task is None or component.task.done():
             component.task = asyncio.ensure_future(self._build_latest(component_id, component))
@@ -154,7 +158,7 @@ class PreviewService:
         assert self._compiler is not None and self._server is not None
         while component.text is not None:
             await asyncio.sleep(DEBOUNCE)
-            text, component.text = component.text, None
+            text, component.text, partial = component.text, None, component.partial
             started = time.perf_counter()
             try:
                 build = await self._build(component_id, component, text)
@@ -166,9 +170,11 @@ class PreviewService:
                     "react" if component.kind == "react" else "html",
                     errors=(CompileError(f"the preview compiler failed: {exc}"),),
                 )
+            if partial and build.errors:
+                continue  # unfinished code that does not compile yet: keep what is shown
             component.version = build.version
             await self._server.publish(build)
-            if self._on_problems is not None:
+            if self._on_problems is not None and not partial:
                 self._on_problems(component.path, list(build.errors), "compile")
             log.debug(
                 "preview %s v%d in %.1f ms", component_id, build.version,

@@ -203,6 +203,11 @@ class OpenV0Server(LanguageServer):
             text = self.workspace.get_text_document(uri).source
         self.preview.update(Path(path), text)
 
+    def preview_partial(self, path: Path, code: str) -> None:
+        """A model is still writing `path`: show what it has so far, if it compiles."""
+        if self.preview is not None and self.preview.url is not None:
+            self.preview.update(path, code, partial=True)
+
     def _preview_problems(self, path: Path, errors: list[CompileError], origin: str) -> None:
         uri = from_fs_path(str(path))
         if not uri:
@@ -350,7 +355,11 @@ async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
     try:
         provider = ls.provider(ls.provider_choice())
         request = GenerationRequest.from_arguments(
-            arguments, workspaces=ls.workspace_paths(), settings=ls.settings, provider=provider
+            arguments,
+            workspaces=ls.workspace_paths(),
+            settings=ls.settings,
+            provider=provider,
+            on_partial=ls.preview_partial,
         )
         preflight(request)
     except WriteError as exc:
