@@ -133,7 +133,7 @@ function runFrame() {
         reactRoot.unmount();
         reactRoot = null;
       }
-      style.textContent = build.css || "";
+      setCss(build.css);
       root.innerHTML = build.html || "";
       hideOverlay();
       committed(build.version);
@@ -148,7 +148,7 @@ function runFrame() {
       root.replaceChildren();
       reactRoot = loaded.createRoot(root);
     }
-    style.textContent = build.css || "";
+    setCss(build.css);
     hideOverlay();
     const { createElement } = loaded.React;
     reactRoot.render(
@@ -158,6 +158,12 @@ function runFrame() {
         createElement(loaded.Boundary, { version: build.version }, createElement(Component)),
       ),
     );
+  }
+
+  // The same CSS again (a text-only edit) is left alone: replacing it restyles the whole page.
+  function setCss(css) {
+    const text = css || "";
+    if (style.textContent !== text) style.textContent = text;
   }
 
   async function loadReact() {
