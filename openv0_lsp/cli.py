@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -208,12 +209,16 @@ async def _serve_preview(workspace: Path, port: int, open_browser: bool) -> None
             print(f"{where}: {origin} error: {error.message}", file=sys.stderr)
 
     service = PreviewService([workspace], on_problems=show_problems)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):  # also where a shell ignores SIGINT
+        loop.add_signal_handler(signal_number, stop.set)
     try:
         url = await service.start(port=port)
         print(f"preview: {url}", flush=True)
         if open_browser:
             webbrowser.open(url)
-        await asyncio.Event().wait()  # until interrupted
+        await stop.wait()
     finally:
         await service.close()
 

@@ -8,12 +8,16 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import SERVER_ENV as ENV
 from tests.e2e.test_cli import OPENV0, run
 
 
-async def test_preview_serves_the_generated_components_until_interrupted(tmp_path: Path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+async def test_preview_serves_the_generated_components_until_stopped(
+    tmp_path: Path, stop_signal: signal.Signals
+):
     generated = run("generate", "a login form with email", "--workspace", str(tmp_path))
     assert generated.returncode == 0, generated.stderr
     process = await asyncio.create_subprocess_exec(
@@ -31,9 +35,9 @@ async def test_preview_serves_the_generated_components_until_interrupted(tmp_pat
             gallery = await http.get(url)
             assert gallery.status_code == 200 and "LoginForm" in gallery.text
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_signal)
         code = await asyncio.wait_for(process.wait(), 20)
-    assert code == 0
+    assert code == 0  # a clean stop: the sidecar and the server closed
 
 
 def test_preview_of_a_missing_folder_is_a_usage_error(tmp_path: Path):
