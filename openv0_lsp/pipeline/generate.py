@@ -346,15 +346,16 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         )
 
     await step("write", str(target.path.relative_to(target.workspace)))
+    model = log_.answered_by or provider.model
     # The disk, fsync and SQLite work runs off the event loop; once begun it is seen through.
-    target = await in_worker_to_the_end(
+    target, ms = await in_worker_to_the_end(
         _write_and_record,
         request,
         code,
         component,
+        model=model,
         cache=key if cached is None and not _errors(findings) else None,
-        history={
-            "model": log_.answered_by or provider.model,
+        meta={
             "component": component,
             "framework": framework,
             "provider": provider.name,
@@ -366,8 +367,6 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         started=started,
     )
     done("write")
-    ms = round((time.perf_counter() - started) * 1000, 2)
-    model = log_.answered_by or provider.model
     relative = target.path.relative_to(target.workspace)
     problems = _errors(findings)
     message = f"wrote {relative} in {ms:.0f} ms" + (
@@ -400,15 +399,16 @@ def _write_and_record(
     code: str,
     component: str,
     *,
+    model: str,
     cache: str | None,
-    history: dict[str, Any],
+    meta: dict[str, Any],
     started: float,
-) -> Target:
-    """Write the file, then record it (and, with `cache`, the answer) in the history store."""
+) -> tuple[Target, float]:
+    """Write the file, then record it (and, with `cache`, the answer) in the history store;
+    the file written and the generation's time in ms, up to the write."""
     target = _target(request, component)  # the disk may have changed during the steps
     write_atomically(target, code)
     ms = round((time.perf_counter() - started) * 1000, 2)
-    model = history.pop("model")
     try:
         store = HistoryStore(target.workspace)
         store.record_generation(
@@ -418,13 +418,13 @@ def _write_and_record(
             model=model,
             ms=ms,
             files={target.path: content_hash(code)},
-            meta=history,
+            meta=meta,
         )
         if cache is not None:  # only an answer that passed validation is worth giving again
             store.store_answer(cache, CachedAnswer(model=model, component=component, code=code))
     except (OSError, sqlite3.Error) as exc:  # the file stands; only its history is missing
         log.warning("generation=%s history not recorded: %s", request.generation_id, exc)
-    return target
+    return target, ms
 
 
 async def _validate(request: GenerationRequest, code: str, target: Target) -> list[Finding]:

@@ -110,13 +110,17 @@ class PreviewService:
     # -- components ---------------------------------------------------------------------------
     def component_id(self, path: Path) -> str | None:
         """The id of a previewable file inside a workspace folder, else None."""
-        kind = PREVIEWABLE.get(path.suffix.lower())
-        if kind is None:
+        found = self._locate(path)
+        return found[1] if found else None
+
+    def _locate(self, path: Path) -> tuple[Path, str] | None:
+        """The workspace folder holding a previewable file, and the file's id in it."""
+        if path.suffix.lower() not in PREVIEWABLE:
             return None
         resolved = path.resolve()
         for workspace in self.workspaces:
             if resolved.is_relative_to(workspace):
-                return resolved.relative_to(workspace).as_posix()
+                return workspace, resolved.relative_to(workspace).as_posix()
         return None
 
     def component_url(self, path: Path) -> str | None:
@@ -129,15 +133,15 @@ class PreviewService:
         """Build `text` as the component at `path` soon; its id, or None if not previewable.
         A `partial` text (a model still writing the file) is shown only if it compiles: no
         overlay and no diagnostics for code that is not finished yet."""
-        component_id = self.component_id(path)
-        if component_id is None or self._server is None:
+        found = self._locate(path)
+        if found is None or self._server is None:
             return None
+        workspace, component_id = found
         component = self._components.get(component_id)
         if component is None:
-            resolved = path.resolve()
-            workspace = next(w for w in self.workspaces if resolved.is_relative_to(w))
             kind = PREVIEWABLE[path.suffix.lower()]
-            component = self._components[component_id] = _Component(resolved, workspace, kind)
+            component = _Component(path.resolve(), workspace, kind)
+            self._components[component_id] = component
         component.text = component.last_text = text
         component.partial = partial
         component.built.clear()

@@ -815,9 +815,7 @@ class OpenAICompatibleProvider(ChatProvider):
         # httpx_aiohttp names every aiohttp connection error ConnectTimeout: the aiohttp error it
         # wraps tells a refused connection and a dropped one from a real connect timeout.
         cause = exc.__cause__
-        if isinstance(cause, aiohttp.ConnectionTimeoutError) or (
-            cause is None and isinstance(exc, httpx.ConnectTimeout)
-        ):
+        if isinstance(cause, aiohttp.ConnectionTimeoutError):
             return ProviderTimeout(
                 f"{self.name}: cannot connect to {self.base_url.host} within "
                 f"{self.timeouts.connect:g} s",
@@ -825,9 +823,7 @@ class OpenAICompatibleProvider(ChatProvider):
                 retryable=True,
                 model=model,
             )
-        if isinstance(cause, aiohttp.ClientConnectorError) or (
-            cause is None and isinstance(exc, httpx.ConnectError)
-        ):
+        if isinstance(cause, aiohttp.ClientConnectorError):
             return ProviderError(
                 f"{self.name}: cannot connect to {self.base_url.host}: {detail}",
                 retryable=True,

@@ -194,19 +194,24 @@ class OpenV0Server(LanguageServer):
                 self.preview.update(Path(path), document.source)
         return self.preview
 
+    def running_preview(self) -> PreviewService | None:
+        """The preview if it has started (and not failed to), else None."""
+        return self.preview if self.preview is not None and self.preview.url else None
+
     def preview_change(self, uri: str, text: str | None = None) -> None:
         """A component's text changed (an open buffer, a save, a generation's write)."""
         path = to_fs_path(uri)
-        if self.preview is None or self.preview.url is None or not path:
+        preview = self.running_preview()
+        if preview is None or not path:
             return
         if text is None:
             text = self.workspace.get_text_document(uri).source
-        self.preview.update(Path(path), text)
+        preview.update(Path(path), text)
 
     def preview_partial(self, path: Path, code: str) -> None:
         """A model is still writing `path`: show what it has so far, if it compiles."""
-        if self.preview is not None and self.preview.url is not None:
-            self.preview.update(path, code, partial=True)
+        if (preview := self.running_preview()) is not None:
+            preview.update(path, code, partial=True)
 
     def _preview_problems(self, path: Path, errors: list[CompileError], origin: str) -> None:
         uri = from_fs_path(str(path))
@@ -438,9 +443,9 @@ async def _run(
     if result.status == "written":
         uri = payload["uri"]
         ls.diagnostics.set(uri, "validation", _diagnostics(result.findings))
-        if ls.preview is not None and ls.preview.url is not None:
+        if (preview := ls.running_preview()) is not None:
             ls.preview_change(uri, result.code)
-            payload["previewUrl"] = ls.preview.component_url(result.files[0])
+            payload["previewUrl"] = preview.component_url(result.files[0])
         if ls.supports_show_document():
             await _show_document(ls, uri)
     ls.protocol.notify(GENERATION_FINISHED, payload)

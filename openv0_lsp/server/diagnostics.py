@@ -29,6 +29,3 @@ class DiagnosticsBook:
                 uri=uri, diagnostics=[d for found in origins.values() for d in found]
             )
         )
-
-    def of(self, uri: str) -> list[types.Diagnostic]:
-        return [d for found in self._by_uri.get(uri, {}).values() for d in found]
