@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import logging
+import os
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -183,7 +184,13 @@ class _Sidecar:
 
     @property
     def alive(self) -> bool:
-        return self.process.returncode is None and not self._stdout_reader.done()
+        if self.process.returncode is not None or self._stdout_reader.done():
+            return False
+        try:  # gone already, its exit not yet reported to this loop: a request would be lost
+            os.kill(self.process.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def expect(self, request_id: int) -> asyncio.Future[dict[str, Any]]:
         answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
