@@ -145,9 +145,19 @@ def process_cpu_seconds(pid: int) -> float:
 
 def machine_busy_seconds() -> float:
     """CPU seconds all cores of the machine have spent busy (not idle, not waiting on I/O)."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    fields = _cpu_fields()
     idle = fields[3] + fields[4]
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_stolen_seconds() -> float:
+    """CPU seconds the machine's host gave to others while this machine wanted to run (a virtual
+    machine's steal time): time no program here could use, whatever it was doing."""
+    return _cpu_fields()[7] / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_fields() -> list[int]:
+    return [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
 
 
 @dataclass

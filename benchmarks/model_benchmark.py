@@ -66,6 +66,7 @@ from lsp_benchmark import (  # noqa: E402
     Bench,
     Session,
     machine_busy_seconds,
+    machine_stolen_seconds,
     percentile,
     process_cpu_seconds,
     ratio,
@@ -431,6 +432,7 @@ async def measure_concurrent(
     fake_cpu_started = process_cpu_seconds(fake.process.pid)
     own_cpu_started = time.process_time()
     machine_started = machine_busy_seconds()
+    stolen_started = machine_stolen_seconds()
     started = time.perf_counter()
     # Every request is on its way before the first code action: the editor's user asks for a
     # code action while the generations are running.
@@ -454,6 +456,7 @@ async def measure_concurrent(
     fake_cpu_seconds = process_cpu_seconds(fake.process.pid) - fake_cpu_started
     own_cpu_seconds = time.process_time() - own_cpu_started
     machine_seconds = machine_busy_seconds() - machine_started
+    stolen_seconds = machine_stolen_seconds() - stolen_started
     lag = await loop_lag(openv0)
     generations = [
         Generation(tag, answered_ms[tag], outcome)
@@ -491,6 +494,7 @@ async def measure_concurrent(
             "fake_cpu_percent": round(100 * fake_cpu_seconds / wall_seconds, 1),
             "benchmark_cpu_percent": round(100 * own_cpu_seconds / wall_seconds, 1),
             "machine_cpu_percent": round(100 * machine_seconds / wall_seconds, 1),
+            "stolen_cpu_percent": round(100 * stolen_seconds / wall_seconds, 1),
             "cores": os.cpu_count(),
             "max_loop_lag_ms": lag["maxLagMs"],
             "max_loop_lag_at_ms": round(lag.get("maxLagAtS", 0) * 1000, 1),
@@ -580,7 +584,8 @@ def print_report(figures: dict[str, Any]) -> None:
         "machine CPU % (of 100 per core)",
         f"{c['machine_cpu_percent']:.0f} of {100 * (c['cores'] or 1)}",
         f"server {c['server_cpu_percent']:.0f}, fake {c['fake_cpu_percent']:.0f},"
-        f" this benchmark {c['benchmark_cpu_percent']:.0f}",
+        f" this benchmark {c['benchmark_cpu_percent']:.0f},"
+        f" taken by the host (steal) {c['stolen_cpu_percent']:.0f}",
     )
     line(
         "longest garbage-collector pause ms",

@@ -32,13 +32,19 @@ def templates_version(override: Path | None = None) -> str:
     templates or prompts is not reused. Files are read again only when one was added, removed
     or changed (size or modification time)."""
     files: list[tuple[Path, str, int, int]] = []
+
+    def scan(root: Path, folder: str, prefix: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    scan(root, entry.path, f"{prefix}{entry.name}/")
+                else:
+                    stat = entry.stat()
+                    files.append((root, prefix + entry.name, stat.st_mtime_ns, stat.st_size))
+
     for root in template_roots(override):
-        for folder, _, names in os.walk(root):
-            for name in names:
-                path = os.path.join(folder, name)
-                stat = os.stat(path)
-                relative = os.path.relpath(path, root).replace(os.sep, "/")
-                files.append((root, relative, stat.st_mtime_ns, stat.st_size))
+        if root.is_dir():
+            scan(root, str(root), "")
     return _hash_files(tuple(sorted(files)))
 
 

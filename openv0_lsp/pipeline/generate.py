@@ -34,6 +34,7 @@ from openv0_lsp.pipeline.model_steps import (
     PROMPTS,
     ModelLog,
     ModelOptions,
+    PartialCode,
     enhance_with_model,
     plan_schema,
     plan_with_model,
@@ -94,8 +95,8 @@ class GenerationRequest:
     provider: ChatProvider = field(default_factory=OfflineProvider)
     model: str | None = None  # this request's model, instead of the provider's
     force: bool = False  # ask the model even if the cache has an answer
-    # Sees the code a model has streamed so far, with the file it will be written to.
-    on_partial: Callable[[Path, str], None] | None = None
+    # Told of the code a model has streamed so far, with the file it will be written to.
+    on_partial: Callable[[Path, PartialCode], None] | None = None
 
     @classmethod
     def from_arguments(
@@ -105,7 +106,7 @@ class GenerationRequest:
         workspaces: Sequence[Path],
         settings: Settings,
         provider: ChatProvider | None = None,
-        on_partial: Callable[[Path, str], None] | None = None,
+        on_partial: Callable[[Path, PartialCode], None] | None = None,
     ) -> GenerationRequest:
         return cls(
             on_partial=on_partial,
@@ -193,7 +194,9 @@ def _target(request: GenerationRequest, file_stem: str) -> Target:
     )
 
 
-def _partial_sink(request: GenerationRequest, component: str) -> Callable[[str], None] | None:
+def _partial_sink(
+    request: GenerationRequest, component: str
+) -> Callable[[PartialCode], None] | None:
     """Where the code streamed so far goes: the request's `on_partial`, with the file the
     component will most likely be written to (the disk may still change before the write)."""
     on_partial = request.on_partial

@@ -15,7 +15,6 @@ callback are all it needs, so tests drive it with a scripted provider.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import time
@@ -64,6 +63,9 @@ def plan_response_format() -> dict[str, Any]:
 
 
 Report = Callable[[str], None]  # a progress message for the current step
+# The code a model has streamed so far, extracted only when called (None while there is none):
+# whoever is told of a partial answer and does not want it pays nothing for it.
+PartialCode = Callable[[], str | None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -296,16 +298,21 @@ async def enhance_with_model(
     options: ModelOptions,
     report: Report,
     log: ModelLog,
-    on_partial: Callable[[str], None] | None = None,
+    on_partial: Callable[[PartialCode], None] | None = None,
 ) -> str:
     """The finished component's code; `NoCodeFound` if the answer holds none. `on_partial`
     sees the code streamed so far, now and then, for a preview that follows the stream."""
     messages = await in_worker(_enhance_messages, prompt, plan, scaffold, templates_path)
 
     def partial(text: str) -> None:
+        def code_so_far() -> str | None:
+            try:
+                return extract_code(text, plan.framework)
+            except NoCodeFound:
+                return None
+
         if on_partial is not None:
-            with contextlib.suppress(NoCodeFound):
-                on_partial(extract_code(text, plan.framework))
+            on_partial(code_so_far)
 
     text, _ = await stream_text(
         provider, messages, options=options, report=report, log=log, on_text=partial

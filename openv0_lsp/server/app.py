@@ -35,6 +35,7 @@ from openv0_lsp.server.protocol import OpenV0Protocol, execute_command_params
 if TYPE_CHECKING:
     from openv0_lsp.config import Settings
     from openv0_lsp.pipeline.generate import GenerationRequest, GenerationResult
+    from openv0_lsp.pipeline.model_steps import PartialCode
     from openv0_lsp.pipeline.validate import Finding
     from openv0_lsp.preview.model import CompileError
     from openv0_lsp.preview.service import PreviewService
@@ -208,9 +209,10 @@ class OpenV0Server(LanguageServer):
             text = self.workspace.get_text_document(uri).source
         preview.update(Path(path), text)
 
-    def preview_partial(self, path: Path, code: str) -> None:
+    def preview_partial(self, path: Path, code_so_far: PartialCode) -> None:
         """A model is still writing `path`: show what it has so far, if it compiles."""
-        if (preview := self.running_preview()) is not None:
+        preview = self.running_preview()
+        if preview is not None and (code := code_so_far()) is not None:
             preview.update(path, code, partial=True)
 
     def _preview_problems(self, path: Path, errors: list[CompileError], origin: str) -> None:
