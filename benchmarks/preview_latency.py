@@ -680,6 +680,8 @@ class Subject:
     build_samples: dict[str, list[float]] = field(
         default_factory=lambda: {"text": [], "colour": []}
     )
+    # openv0's page: write -> each stage of its runtime (received, loaded, committed), in ms
+    stage_samples: dict[str, dict[str, list[float]]] = field(default_factory=lambda: no_stages())
 
     @property
     def target(self) -> Frame:
@@ -726,6 +728,10 @@ class Subject:
             return await self._after_reload(kind, want, before, started)
         if self.builds is not None:
             self.build_samples[kind].append(await self.builds.next() - started)
+            timing = await target.evaluate("() => window.__openv0.timing")
+            for stage in STAGES:
+                at = timing.get(stage) or math.nan
+                self.stage_samples[kind][stage].append(at - self.offset_ms - started)
         if seen["at"] is None:
             return math.inf
         if seen["colour"]:
@@ -751,6 +757,13 @@ class Subject:
         seen_ms = now_ms() - started
         await self.instrument()
         return seen_ms if remaining > 0 else math.inf
+
+
+STAGES = ("received", "loaded", "committed")
+
+
+def no_stages() -> dict[str, dict[str, list[float]]]:
+    return {kind: {stage: [] for stage in STAGES} for kind in ("text", "colour")}
 
 
 def selector_of(kind: str) -> str:
@@ -810,6 +823,7 @@ async def measure_latency(vite: Subject, openv0: Subject, reps: int) -> dict[str
                 subject.reloads = 0
                 subject.samples = {"text": [], "colour": []}
                 subject.build_samples = {"text": [], "colour": []}
+                subject.stage_samples = no_stages()
                 subject.offset_ms = await clock_offset(subject.target)
         order = (vite, openv0) if rep % 2 == 0 else (openv0, vite)
         for kind in ("text", "colour"):
@@ -826,6 +840,10 @@ async def measure_latency(vite: Subject, openv0: Subject, reps: int) -> dict[str
             figures[kind][OPENV0]["p50_ms"], figures[kind][VITE]["p50_ms"]
         )
         figures[kind]["openv0_build_message"] = latency_summary(openv0.build_samples[kind])
+        figures[kind]["openv0_page_stages_p50_ms"] = {
+            stage: round(percentile([x for x in samples if math.isfinite(x)], 50), 1)
+            for stage, samples in openv0.stage_samples[kind].items()
+        }
     figures["reloads"] = {s.name: s.reloads for s in (vite, openv0)}
     figures["warm_up_reloads"] = warm_up_reloads
     figures["clock_offset_ms"] = {s.name: round(s.offset_ms, 3) for s in (vite, openv0)}
@@ -1064,6 +1082,13 @@ def print_table(figures: dict[str, Any]) -> None:
             f"{ms(built['p50_ms'])} / {ms(built['p90_ms'])}",
             "",
             "p50/p90: watcher + compile + send, seen by a ws client; the rest is the page's",
+        )
+        stages = latency[kind]["openv0_page_stages_p50_ms"]
+        row(
+            f"   openv0 page stages, {kind}",
+            " / ".join(ms(stages[stage]) for stage in STAGES),
+            "",
+            "p50 write→ build received / module run / render committed (in the page)",
         )
     reloads, warm = latency["reloads"], latency["warm_up_reloads"]
     row(

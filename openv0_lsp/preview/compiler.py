@@ -71,7 +71,7 @@ class Compiler:
         css_base: Path | None = None,
         timeout: float = 10,
     ) -> CompileResult:
-        """The ES module and Tailwind CSS of one component (`.html`: the CSS only).
+        """The compiled module (CommonJS) and Tailwind CSS of one component (`.html`: the CSS only).
 
         A syntax error is a result (`module` None, `errors` set), not an exception.
         """

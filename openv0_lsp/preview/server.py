@@ -28,7 +28,6 @@ PAGE_DIR = Path(__file__).resolve().parent / "page"
 
 SEND_TIMEOUT = 5.0  # seconds one message may take to leave; a client slower than that is dropped
 QUEUE_LIMIT = 64  # messages waiting for one client; a client further behind is dropped
-MODULES_KEPT = 4  # recent modules per component, so a page a build behind still gets its own
 MESSAGE_LIMIT = 256 * 1024  # bytes in one message from a page (runtime errors with stacks)
 REPORTED_LIMIT = 4000  # characters of a runtime error handed to the callback
 
@@ -74,7 +73,6 @@ class PreviewServer:
         self._runner: web.AppRunner | None = None
         self._latest: dict[str, Build] = {}
         self._messages: dict[str, bytes] = {}  # the latest build's websocket message, encoded once
-        self._modules: dict[str, dict[int, str]] = {}  # component -> version -> ES module
         self._watchers: dict[str, set[_Client]] = {}
         self._everything: set[_Client] = set()  # clients that watch every component
         self._templates = jinja2.Environment(
@@ -170,11 +168,6 @@ class PreviewServer:
             log.debug("stale build %s v%d ignored", build.component, build.version)
             return
         self._latest[build.component] = build
-        if build.kind == "react" and build.module is not None:
-            modules = self._modules.setdefault(build.component, {})
-            modules[build.version] = build.module
-            for old in sorted(modules)[:-MODULES_KEPT]:
-                del modules[old]
         message = json.dumps(self._build_message(build), separators=(",", ":")).encode()
         self._messages[build.component] = message
         for client in [*self._watchers.get(build.component, ()), *self._everything]:
@@ -185,9 +178,6 @@ class PreviewServer:
                 client.queue.put_nowait(message)
 
     def _build_message(self, build: Build) -> dict[str, object]:
-        module = None
-        if build.kind == "react" and build.module is not None:
-            module = f"m/{quote(build.component, safe='')}.js?v={build.version}"
         return {
             "type": "build",
             "component": build.component,
@@ -204,7 +194,9 @@ class PreviewServer:
                 for error in build.errors
             ],
             "html": build.html,
-            "module": module,  # relative to the token's root; null when there is none to run
+            # The compiled module itself (null when there is none to run): the page runs it
+            # from the message, without a request per change.
+            "module": build.module if build.kind == "react" else None,
         }
 
     # -- the application ---------------------------------------------------------------------
@@ -221,7 +213,6 @@ class PreviewServer:
         app.router.add_get(base, self._gallery)
         app.router.add_get(base + "c/{id:.+}", self._component_page)
         app.router.add_get(base + "frame/{id:.+}", self._frame)
-        app.router.add_get(base + "m/{id:.+}.js", self._module)
         app.router.add_get(base + "vendor/{file}", self._vendor)
         app.router.add_get(base + "runtime.js", self._runtime)
         app.router.add_get(base + "ws", self._websocket)
@@ -309,24 +300,6 @@ class PreviewServer:
             return self._not_found(component)
         imports = {name: f"{self._base}vendor/{file}" for name, file in VENDOR_MODULES.items()}
         return self._page("frame.html", component=component, import_map={"imports": imports})
-
-    async def _module(self, request: web.Request) -> web.Response:
-        component = request.match_info["id"]
-        modules = self._modules.get(component)
-        if not modules:
-            return self._not_found(component)
-        version = request.query.get("v")
-        if version is None:
-            text = modules[max(modules)]
-        elif version.isdigit() and int(version) in modules:
-            text = modules[int(version)]
-        else:
-            return self._not_found(component)
-        return web.Response(
-            text=text,
-            content_type="text/javascript",
-            headers={"Cache-Control": "no-store"},
-        )
 
     async def _vendor(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["file"]

@@ -82,8 +82,7 @@ class PreviewService:
     async def _start(self, port: int) -> str:
         toolchain = await asyncio.to_thread(ensure_toolchain)
         self._compiler = await Compiler.start(toolchain)
-        vendor = toolchain.root / "vendor"
-        self._server = PreviewServer(vendor, on_runtime_error=self._runtime_error)
+        self._server = PreviewServer(toolchain.vendor_dir, on_runtime_error=self._runtime_error)
         await self._server.start(port=port)
         log.info("preview at %s", self._server.url)
         generated: list[Path] = []

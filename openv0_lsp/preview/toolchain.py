@@ -45,7 +45,10 @@ class Toolchain:
 
     @property
     def vendor_dir(self) -> Path:
-        return self.root / "vendor"
+        """Named after the sidecar that builds it: a sidecar with other vendor entries builds
+        its own next to an older one instead of finding that one and using it."""
+        digest = hashlib.sha256(SIDECAR_SCRIPT.read_bytes()).hexdigest()
+        return self.root / f"vendor-{digest[:12]}"
 
     def sidecar_command(self, *extra: str) -> list[str]:
         return [str(self.node), str(SIDECAR_SCRIPT), "--root", str(self.root), *extra]
@@ -196,7 +199,7 @@ def _install_packages(node: Path, root: Path) -> None:
 
 
 def _build_vendor(toolchain: Toolchain) -> None:
-    """The browser ESM copies of React, built once by the sidecar into `vendor/`."""
+    """The browser ESM copies of React, built once by the sidecar into `vendor-<hash>/`."""
     staging = Path(tempfile.mkdtemp(prefix=".vendor-", dir=toolchain.root))
     try:
         try:

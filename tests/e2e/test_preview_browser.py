@@ -146,6 +146,60 @@ async def test_a_generated_component_renders_and_follows_edits_without_a_reload(
     assert off_host == [] and requests  # nothing fetched from anywhere else
 
 
+IMPORTS = """import React, { useState } from "react";
+import { createPortal } from "react-dom";
+
+export default function Greeting() {
+  const [two] = React.useState(2);
+  const [three] = useState(3);
+  return (
+    <section>
+      <h1>{`Sum ${two + three}`}</h1>
+      {createPortal(<p id="portal">In a portal</p>, document.body)}
+    </section>
+  );
+}
+"""
+UNKNOWN_PACKAGE = """import confetti from "canvas-confetti";
+
+export default function Greeting() {
+  return <h1>{typeof confetti}</h1>;
+}
+"""
+
+
+async def test_a_component_gets_react_and_react_dom_and_is_told_of_a_package_it_cannot_have(
+    client: LanguageClient, browser: Browser, tmp_path: Path
+):
+    await open_session(client, tmp_path, "bare")
+    result = await generate(client, prompt="a login form with email and password")
+    uri = result["uri"]
+    page = await browser.new_page()
+    await page.goto(await _preview(client, uri))
+    frame = await _frame(page)
+    await _wait_for_text(frame, "Email")
+    text = Path(result["files"][0]).read_text()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="typescriptreact", version=1, text=text
+            )
+        )
+    )
+
+    _change(client, uri, 2, IMPORTS)  # a default and a named import of react, and react-dom
+    await _wait_for_text(frame, "Sum 5")
+    portal = await frame.evaluate("document.getElementById('portal')?.textContent")
+    assert portal == "In a portal"
+
+    _change(client, uri, 3, UNKNOWN_PACKAGE)
+    runtime = await wait_until(
+        lambda: [d for d in _preview_diagnostics(client, uri) if "canvas-confetti" in d.message]
+    )
+    assert "the preview has only react" in runtime[0].message
+    assert "Sum 5" in await _shown_text(frame)  # the last good render stays
+
+
 async def test_the_preview_refuses_a_wrong_token_and_a_foreign_host(
     client: LanguageClient, tmp_path: Path
 ):

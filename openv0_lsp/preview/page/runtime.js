@@ -10,6 +10,8 @@
 const base = new URL(".", import.meta.url); // the token's root: /t/TOKEN/
 const html = document.documentElement;
 const mode = html.dataset.openv0Mode || "frame";
+// The page's CSP nonce, from the one script that carries it (the frame's import map).
+const nonce = (document.querySelector("script[nonce]") || {}).nonce || "";
 
 // What tests (and curious people) can read: window.__openv0.version is the version on screen.
 const state = {
@@ -22,8 +24,14 @@ const state = {
   connected: false,
   connects: 0,
   builds: {}, // page / gallery: component -> {version, errors}
+  // frame: when the last build shown went through each stage (epoch ms, like Date.now())
+  timing: { received: 0, loaded: 0, committed: 0 },
 };
 window.__openv0 = state;
+
+function now() {
+  return performance.timeOrigin + performance.now();
+}
 
 function quoted(component) {
   return encodeURIComponent(component);
@@ -100,6 +108,7 @@ function runFrame() {
   const socket = connect([component], (build) => {
     if (build.component !== component || !(build.version > state.received)) return;
     state.received = build.version;
+    state.timing = { received: now(), loaded: 0, committed: 0 };
     pending = build; // only the newest build waiting matters
     if (!busy) drain();
   });
@@ -139,10 +148,10 @@ function runFrame() {
       committed(build.version);
       return;
     }
-    const moduleUrl = new URL(build.module || `m/${quoted(component)}.js?v=${build.version}`, base);
-    const [loaded, module] = await Promise.all([loadReact(), import(moduleUrl.href)]);
+    const loaded = await loadReact();
     if (pending) return; // a newer build is waiting: render that one instead
-    const Component = module.default;
+    const Component = run(build, loaded.modules).default;
+    state.timing.loaded = now();
     if (Component == null) throw new Error(`${component} has no default export`);
     if (!reactRoot) {
       root.replaceChildren();
@@ -151,13 +160,52 @@ function runFrame() {
     setCss(build.css);
     hideOverlay();
     const { createElement } = loaded.React;
-    reactRoot.render(
-      createElement(
-        loaded.Shell,
-        { version: build.version },
-        createElement(loaded.Boundary, { version: build.version }, createElement(Component)),
-      ),
+    const tree = createElement(
+      loaded.Shell,
+      { version: build.version },
+      createElement(loaded.Boundary, { version: build.version }, createElement(Component)),
     );
+    // Rendered and committed now, not in a task React schedules for later.
+    loaded.flushSync(() => reactRoot.render(tree));
+  }
+
+  // Runs the build's module (CommonJS, from the message) at once: a <script> carrying the
+  // page's nonce hands its body to us as a function. No request, no module loading.
+  function run(build, modules) {
+    const module = { exports: {} };
+    let failure = null;
+    let ran = false;
+    window.__openv0_define = (body) => {
+      ran = true;
+      try {
+        body((specifier) => required(specifier, modules), module, module.exports);
+      } catch (error) {
+        failure = error;
+      }
+    };
+    const script = document.createElement("script");
+    script.nonce = nonce;
+    script.textContent =
+      `__openv0_define(function (require, module, exports) {\n${build.module}\n});\n` +
+      `//# sourceURL=openv0:///${component}?v=${build.version}\n`;
+    try {
+      document.head.append(script);
+    } finally {
+      script.remove();
+      delete window.__openv0_define;
+    }
+    if (failure) throw failure;
+    if (!ran) throw new Error(`${component} v${build.version} did not run`);
+    return module.exports;
+  }
+
+  function required(specifier, modules) {
+    const found = modules[specifier];
+    if (!found) {
+      const known = Object.keys(modules).join(", ");
+      throw new Error(`${component} imports "${specifier}": the preview has only ${known}`);
+    }
+    return found;
   }
 
   // The same CSS again (a text-only edit) is left alone: replacing it restyles the whole page.
@@ -168,7 +216,13 @@ function runFrame() {
 
   async function loadReact() {
     if (react) return react;
-    const [React, client] = await Promise.all([import("react"), import("react-dom/client")]);
+    const names = ["react", "react/jsx-runtime", "react-dom", "react-dom/client"];
+    const loaded = await Promise.all(names.map((name) => import(name)));
+    // What a component's require() gets: the module's exports, marked as ES module exports so
+    // that esbuild's interop gives `import React from "react"` the module's default.
+    const modules = {};
+    names.forEach((name, i) => (modules[name] = Object.assign({ __esModule: true }, loaded[i])));
+    const [React, , dom, client] = loaded;
     const R = React.default && React.default.Component ? React.default : React;
     const createRoot = client.createRoot || (client.default && client.default.createRoot);
 
@@ -197,11 +251,13 @@ function runFrame() {
       }
     }
 
-    react = { React: R, createRoot, Shell, Boundary };
+    const flushSync = dom.flushSync || (dom.default && dom.default.flushSync);
+    react = { React: R, createRoot, flushSync, Shell, Boundary, modules };
     return react;
   }
 
   function committed(version) {
+    state.timing.committed = now();
     state.version = version;
     state.renders += 1;
   }

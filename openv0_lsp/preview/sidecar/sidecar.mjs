@@ -1,5 +1,5 @@
 // The preview's compiler: one long-running Node process that turns a component's source into an
-// ES module (esbuild) and the Tailwind CSS its classes need (@tailwindcss/node + oxide).
+// CommonJS module (esbuild) and the Tailwind CSS its classes need (@tailwindcss/node + oxide).
 //
 //   node sidecar.mjs --root DIR              serve JSON lines: one request in, one answer out
 //   node sidecar.mjs --root DIR --vendor OUT build the React ESM vendor files into OUT and exit
@@ -152,7 +152,9 @@ async function compileOp(request) {
       const result = await esbuild.transform(source, {
         loader,
         jsx: "automatic",
-        format: "esm",
+        // CommonJS: the page runs it as a function body in a nonce-carrying <script>, at once
+        // and with no request, its bare imports given by the page's require().
+        format: "cjs",
         sourcefile: filename,
         logLevel: "silent",
       });
@@ -190,6 +192,7 @@ function esbuildErrors(error) {
 const VENDOR_ENTRIES = {
   react: "react",
   "react-jsx-runtime": "react/jsx-runtime",
+  "react-dom": "react-dom",
   "react-dom-client": "react-dom/client",
 };
 
