@@ -9,6 +9,7 @@ runtime error becomes a diagnostic; the page never asks anything of a host other
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from aiohttp import web
 from lsprotocol import types
 from playwright.async_api import Browser, Frame, Page, async_playwright
 from pytest_lsp import LanguageClient
@@ -198,6 +200,56 @@ async def test_a_component_gets_react_and_react_dom_and_is_told_of_a_package_it_
     )
     assert "the preview has only react" in runtime[0].message
     assert "Sum 5" in await _shown_text(frame)  # the last good render stays
+
+
+@contextlib.asynccontextmanager
+async def _webview_host(preview_url: str) -> AsyncIterator[str]:
+    """A page of another origin that frames the preview, the way an editor's webview does."""
+    html = (
+        "<!doctype html><title>webview</title>"
+        f'<iframe id="preview" src="{preview_url}" style="width:100%;height:600px"></iframe>'
+    )
+
+    async def host_page(_: web.Request) -> web.Response:
+        csp = "default-src 'none'; frame-src http://127.0.0.1:*"
+        return web.Response(
+            text=html, content_type="text/html", headers={"Content-Security-Policy": csp}
+        )
+
+    app = web.Application()
+    app.router.add_get("/", host_page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_preview_works_inside_another_origins_frame_as_in_an_editor_webview(
+    client: LanguageClient, browser: Browser, tmp_path: Path
+):
+    await open_session(client, tmp_path, "bare")
+    result = await generate(client, prompt="a login form with email and password")
+    uri = result["uri"]
+    url = await _preview(client, uri)
+    async with _webview_host(url) as host:
+        page = await browser.new_page()
+        await page.goto(host)
+        frame = await _frame(page)  # host page → the preview's page → the component's frame
+        assert frame.parent_frame is not None and frame.parent_frame.url == url
+        await _wait_for_text(frame, "Email")
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="typescriptreact", version=1, text=GREETING % "Hi"
+                )
+            )
+        )
+        await _wait_for_text(frame, "Hi")  # live there too
 
 
 async def test_the_preview_refuses_a_wrong_token_and_a_foreign_host(
