@@ -498,6 +498,8 @@ async def measure_concurrent(
             "cores": os.cpu_count(),
             "max_loop_lag_ms": lag["maxLagMs"],
             "max_loop_lag_at_ms": round(lag.get("maxLagAtS", 0) * 1000, 1),
+            "max_loop_lag_cpu_ms": lag.get("maxLagCpuMs"),
+            "max_loop_busy_ms": lag.get("maxBusyMs"),
             "max_gc_pause_ms": lag.get("maxGcPauseMs"),
             "max_gc_generation": lag.get("maxGcGeneration"),
             "loop_lag_samples": lag["samples"],
@@ -603,6 +605,16 @@ def print_report(figures: dict[str, Any]) -> None:
         f"{c['max_loop_lag_ms']:.2f}",
         f"at {c['max_loop_lag_at_ms']:.0f} ms of the load; {c['loop_lag_samples']} samples;"
         f" idle, right before: {idle['max_loop_lag_ms']:.2f}",
+    )
+    line(
+        "  of which the loop's thread ran ms",
+        f"{c['max_loop_lag_cpu_ms']:.2f}",
+        "the rest it waited for a CPU or the GIL",
+    )
+    line(
+        "most CPU the loop's thread used in one late wake-up ms",
+        f"{c['max_loop_busy_ms']:.2f}",
+        "the longest our own work held the loop",
     )
 
     print("\nc. codeAction")

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from openv0_lsp.loop_share import share_loop
+
 T = TypeVar("T")
 
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openv0-pipeline")
@@ -21,7 +23,11 @@ _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openv0-pipeline"
 
 async def in_worker(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     call = functools.partial(function, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_WORKER, call)
+    result = await asyncio.get_running_loop().run_in_executor(_WORKER, call)
+    # The worker finishes jobs while the loop is busy; a hundred generations woken in one turn
+    # would each run on to their next wait in that turn. They take turns instead.
+    await share_loop()
+    return result
 
 
 async def in_worker_to_the_end(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
