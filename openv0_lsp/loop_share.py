@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-BUDGET = 0.005  # seconds of checkpointed work per event-loop turn
+BUDGET = 0.001  # seconds of checkpointed work per event-loop turn
 
 _turn_started = 0.0  # perf_counter when the current budget began
 _renewal_pending = False
