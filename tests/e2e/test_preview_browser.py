@@ -85,6 +85,22 @@ def _change(client: LanguageClient, uri: str, version: int, text: str) -> None:
     )
 
 
+def _open(client: LanguageClient, uri: str, text: str) -> None:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="typescriptreact", version=1, text=text
+            )
+        )
+    )
+
+
+async def _generated_form(client: LanguageClient, tmp_path: Path, profile: str) -> dict:
+    """A session with `profile`'s capabilities, and a login form generated in it."""
+    await open_session(client, tmp_path, profile)
+    return await generate(client, prompt="a login form with email and password")
+
+
 def _preview_diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
     return [d for d in client.diagnostics.get(uri, []) if d.source == "openv0-preview"]
 
@@ -92,8 +108,7 @@ def _preview_diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnos
 async def test_a_generated_component_renders_and_follows_edits_without_a_reload(
     client: LanguageClient, browser: Browser, tmp_path: Path
 ):
-    await open_session(client, tmp_path, "neovim")
-    result = await generate(client, prompt="a login form with email and password")
+    result = await _generated_form(client, tmp_path, "neovim")
     uri = result["uri"]
     url = await _preview(client, uri)
     assert urlsplit(url).hostname == "127.0.0.1"
@@ -108,14 +123,7 @@ async def test_a_generated_component_renders_and_follows_edits_without_a_reload(
     navigations: list[str] = []
     page.on("framenavigated", lambda f: navigations.append(f.url))
 
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="typescriptreact", version=1,
-                text=Path(result["files"][0]).read_text(),
-            )
-        )
-    )  # fmt: skip
+    _open(client, uri, Path(result["files"][0]).read_text())
     _change(client, uri, 2, GREETING % "Hello from an unsaved buffer")
     await _wait_for_text(frame, "Hello from an unsaved buffer")
     colour = await frame.evaluate(
@@ -173,21 +181,13 @@ export default function Greeting() {
 async def test_a_component_gets_react_and_react_dom_and_is_told_of_a_package_it_cannot_have(
     client: LanguageClient, browser: Browser, tmp_path: Path
 ):
-    await open_session(client, tmp_path, "bare")
-    result = await generate(client, prompt="a login form with email and password")
+    result = await _generated_form(client, tmp_path, "bare")
     uri = result["uri"]
     page = await browser.new_page()
     await page.goto(await _preview(client, uri))
     frame = await _frame(page)
     await _wait_for_text(frame, "Email")
-    text = Path(result["files"][0]).read_text()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="typescriptreact", version=1, text=text
-            )
-        )
-    )
+    _open(client, uri, Path(result["files"][0]).read_text())
 
     _change(client, uri, 2, IMPORTS)  # a default and a named import of react, and react-dom
     await _wait_for_text(frame, "Sum 5")
@@ -232,8 +232,7 @@ async def _webview_host(preview_url: str) -> AsyncIterator[str]:
 async def test_the_preview_works_inside_another_origins_frame_as_in_an_editor_webview(
     client: LanguageClient, browser: Browser, tmp_path: Path
 ):
-    await open_session(client, tmp_path, "bare")
-    result = await generate(client, prompt="a login form with email and password")
+    result = await _generated_form(client, tmp_path, "bare")
     uri = result["uri"]
     url = await _preview(client, uri)
     async with _webview_host(url) as host:
@@ -242,13 +241,7 @@ async def test_the_preview_works_inside_another_origins_frame_as_in_an_editor_we
         frame = await _frame(page)  # host page → the preview's page → the component's frame
         assert frame.parent_frame is not None and frame.parent_frame.url == url
         await _wait_for_text(frame, "Email")
-        client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(
-                    uri=uri, language_id="typescriptreact", version=1, text=GREETING % "Hi"
-                )
-            )
-        )
+        _open(client, uri, GREETING % "Hi")
         await _wait_for_text(frame, "Hi")  # live there too
 
 
@@ -317,13 +310,7 @@ async def test_the_workspaces_own_tailwind_entry_styles_the_preview(
     )
     await open_session(client, tmp_path, "bare")
     uri = component.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="typescriptreact", version=1, text=component.read_text()
-            )
-        )
-    )
+    _open(client, uri, component.read_text())
     page = await browser.new_page()
     await page.goto(await _preview(client, uri))
     frame = await _frame(page)
