@@ -49,7 +49,47 @@ async def test_the_checkpoint_returns_at_once_when_the_turn_has_room(
     async def recording_sleep(delay: float) -> None:
         yields.append(delay)
 
+    await share_loop()  # this loop's first checkpoint (it may wait for a turn that is marked)
+    await asyncio.sleep(0)  # a turn of its own
     monkeypatch.setattr(loop_share.asyncio, "sleep", recording_sleep)
-    loop_share._renew()
     await share_loop()
+    await share_loop()
+    assert yields == []  # the turn's first checkpoint started its budget; the second had room
+
+
+async def test_a_lone_stream_on_an_idle_loop_never_yields(monkeypatch: pytest.MonkeyPatch):
+    """Between checkpoints the loop goes idle (the stream waits for its next chunk): each
+    checkpoint is the first of its turn, whatever time has passed since the last budget."""
+    yields: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(delay: float) -> None:
+        yields.append(delay)
+        await real_sleep(delay)
+
+    await share_loop()  # this loop's first checkpoint (it may wait for a turn that is marked)
+    monkeypatch.setattr(loop_share.asyncio, "sleep", recording_sleep)
+    for _ in range(20):
+        await real_sleep(0.002)  # waiting for the next chunk: later turns
+        await share_loop()
+        end = time.perf_counter() + 2 * BUDGET  # more work than a budget, then wait again
+        while time.perf_counter() < end:
+            pass
     assert yields == []
+
+
+def test_a_checkpoint_in_a_new_event_loop_does_not_wait_for_a_stopped_one(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A mark queued in a loop that stopped before running it never runs: a checkpoint in the
+    next loop must not wait for it forever."""
+    stopped = asyncio.new_event_loop()
+    stopped.close()
+    monkeypatch.setattr(loop_share, "_fresh_turn", False)  # that loop's budget, long spent
+    monkeypatch.setattr(loop_share, "_budget_started", 0.0)
+    monkeypatch.setattr(loop_share, "_marked_in", stopped)
+
+    async def checkpoint() -> None:
+        await asyncio.wait_for(share_loop(), timeout=2)
+
+    asyncio.run(checkpoint())
