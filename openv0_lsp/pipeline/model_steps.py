@@ -304,18 +304,18 @@ async def enhance_with_model(
     sees the code streamed so far, now and then, for a preview that follows the stream."""
     messages = await in_worker(_enhance_messages, prompt, plan, scaffold, templates_path)
 
-    def partial(text: str) -> None:
+    def partial(sink: Callable[[PartialCode], None], text: str) -> None:
         def code_so_far() -> str | None:
             try:
                 return extract_code(text, plan.framework)
             except NoCodeFound:
                 return None
 
-        if on_partial is not None:
-            on_partial(code_so_far)
+        sink(code_so_far)
 
+    on_text = functools.partial(partial, on_partial) if on_partial is not None else None
     text, _ = await stream_text(
-        provider, messages, options=options, report=report, log=log, on_text=partial
+        provider, messages, options=options, report=report, log=log, on_text=on_text
     )
     return await in_worker(extract_code, text, plan.framework)
 

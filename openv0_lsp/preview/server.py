@@ -196,7 +196,7 @@ class PreviewServer:
             "html": build.html,
             # The compiled module itself (null when there is none to run): the page runs it
             # from the message, without a request per change.
-            "module": build.module if build.kind == "react" else None,
+            "module": build.module,
         }
 
     # -- the application ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ reuse both without touching the network. It blocks: run it in a thread.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -47,11 +48,15 @@ class Toolchain:
     def vendor_dir(self) -> Path:
         """Named after the sidecar that builds it: a sidecar with other vendor entries builds
         its own next to an older one instead of finding that one and using it."""
-        digest = hashlib.sha256(SIDECAR_SCRIPT.read_bytes()).hexdigest()
-        return self.root / f"vendor-{digest[:12]}"
+        return self.root / _vendor_folder_name()
 
     def sidecar_command(self, *extra: str) -> list[str]:
         return [str(self.node), str(SIDECAR_SCRIPT), "--root", str(self.root), *extra]
+
+
+@functools.cache
+def _vendor_folder_name() -> str:
+    return f"vendor-{hashlib.sha256(SIDECAR_SCRIPT.read_bytes()).hexdigest()[:12]}"
 
 
 def ensure_toolchain(cache_dir: Path | None = None) -> Toolchain:

@@ -10,8 +10,10 @@
 const base = new URL(".", import.meta.url); // the token's root: /t/TOKEN/
 const html = document.documentElement;
 const mode = html.dataset.openv0Mode || "frame";
-// The page's CSP nonce, from the one script that carries it (the frame's import map).
-const nonce = (document.querySelector("script[nonce]") || {}).nonce || "";
+// The frame's import map: the vendor modules a component may import, and the page's CSP nonce
+// (the import map is the one script that carries it).
+const importMap = document.querySelector('script[type="importmap"]');
+const nonce = (importMap && importMap.nonce) || "";
 
 // What tests (and curious people) can read: window.__openv0.version is the version on screen.
 const state = {
@@ -216,13 +218,15 @@ function runFrame() {
 
   async function loadReact() {
     if (react) return react;
-    const names = ["react", "react/jsx-runtime", "react-dom", "react-dom/client"];
+    const names = Object.keys(JSON.parse(importMap.textContent).imports);
     const loaded = await Promise.all(names.map((name) => import(name)));
     // What a component's require() gets: the module's exports, marked as ES module exports so
     // that esbuild's interop gives `import React from "react"` the module's default.
     const modules = {};
     names.forEach((name, i) => (modules[name] = Object.assign({ __esModule: true }, loaded[i])));
-    const [React, , dom, client] = loaded;
+    const [React, dom, client] = ["react", "react-dom", "react-dom/client"].map(
+      (name) => loaded[names.indexOf(name)],
+    );
     const R = React.default && React.default.Component ? React.default : React;
     const createRoot = client.createRoot || (client.default && client.default.createRoot);
 
