@@ -176,7 +176,9 @@ class Answer:
         return cls(text + " " * (size - len(text)), component, tokens)
 
     def reply(self, rate: float) -> Reply:
-        return Reply.code_stream(self.text, chunk_chars=CHUNK_CHARS, tokens_per_second=rate)
+        return Reply.code_stream(
+            self.text, chunk_chars=CHUNK_CHARS, tokens_per_second=rate, model=MODEL
+        )
 
     def expected_file(self, tag: str) -> str:
         return self.component.replace(TAG_SLOT, tag)
@@ -186,8 +188,9 @@ class BenchModel(ScriptedModel):
     """The scripted model: the plan and, for each request's tag, its own component, both
     paced at `rate`, or at `concurrent_rate` for the concurrent generations (tags `g…`).
 
-    The replies are built once: answering one costs the fake a copy of the list of steps, not
-    thousands of JSON encodings, which would fall into the server's share of the time."""
+    The replies are built once, the model's id already in every chunk: answering one costs the
+    fake a copy of the list of steps, not thousands of JSON encodings or placeholder
+    replacements, which would fall into the server's share of the time."""
 
     def __init__(self, answer: Answer, rate: float, concurrent_rate: float):
         enhances = {"one": answer.reply(rate), "g": answer.reply(concurrent_rate)}
@@ -216,7 +219,7 @@ class BenchModel(ScriptedModel):
 def plan_reply(rate: float) -> Reply:
     """The plan as JSON in a fence, streamed at the same rate as the component."""
     text = f"Here is the plan:\n```json\n{json.dumps(PLAN)}\n```"
-    return Reply.code_stream(text, chunk_chars=CHUNK_CHARS, tokens_per_second=rate)
+    return Reply.code_stream(text, chunk_chars=CHUNK_CHARS, tokens_per_second=rate, model=MODEL)
 
 
 def plan_tokens() -> int:

@@ -34,7 +34,7 @@ import inspect
 import json
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,31 +126,31 @@ def sse(item: dict[str, Any] | str | Comment, *, newline: bytes = b"\n") -> byte
     return b"data: " + data.encode() + newline + newline
 
 
-def _answered_by(steps: Sequence[Step], model: str) -> list[Step]:
-    """The steps with the `ANSWERING` placeholder replaced by the model's JSON string. Done on
-    whole steps, before any `split_at` cut, so a cut never falls inside the placeholder."""
+def _answered_by(steps: Iterable[Step], model: str) -> Iterator[Step]:
+    """The steps with the `ANSWERING` placeholder replaced by the model's JSON string, each as
+    it is taken: a stream of thousands of steps starts at once. Done on whole steps, before any
+    `split_at` cut, so a cut never falls inside the placeholder."""
     placeholder = json.dumps(ANSWERING).encode()
     answering = json.dumps(model, ensure_ascii=False).encode()
-    return [s.replace(placeholder, answering) if isinstance(s, bytes) else s for s in steps]
+    for step in steps:
+        yield step.replace(placeholder, answering) if isinstance(step, bytes) else step
 
 
-def _split(steps: Sequence[Step], offsets: Iterable[int]) -> list[Step]:
+def _split(steps: Iterable[Step], offsets: Iterable[int]) -> Iterator[Step]:
     """Re-cut the byte steps at global byte offsets (pauses and drops stay where they are)."""
     cuts = sorted(set(offsets))
-    out: list[Step] = []
     position = 0
     for step in steps:
-        if not isinstance(step, bytes):
-            out.append(step)
+        if not cuts or not isinstance(step, bytes):
+            yield step
             continue
         start = 0
         for cut in cuts:
             if position < cut < position + len(step):
-                out.append(step[start : cut - position])
+                yield step[start : cut - position]
                 start = cut - position
-        out.append(step[start:])
+        yield step[start:]
         position += len(step)
-    return out
 
 
 @dataclass
@@ -169,6 +169,10 @@ class Reply:
 
     def steps_for(self, model: str) -> list[Step]:
         """The steps as sent when `model` answers: placeholder filled in, then cut."""
+        return list(self.sent_steps(model))
+
+    def sent_steps(self, model: str) -> Iterator[Step]:
+        """`steps_for`, each step made as it is taken."""
         return _split(_answered_by(self.steps, model), self.split_at)
 
     @classmethod
@@ -445,7 +449,7 @@ class FakeOpenRouter:
         if reply.hang:
             await self._pause(request, received, HANG_LIMIT)
             return web.Response(status=504)
-        steps = reply.steps_for(received.answered_by or FREE_MODEL)
+        steps = reply.sent_steps(received.answered_by or FREE_MODEL)
         response = web.StreamResponse(status=reply.status, headers=reply.headers)
         response.content_type = reply.content_type
         if reply.content_type != "text/event-stream":
@@ -494,7 +498,7 @@ class FakeOpenRouter:
         request: web.Request,
         response: web.StreamResponse,
         received: Received,
-        steps: Sequence[Step],
+        steps: Iterable[Step],
     ) -> None:
         """Send an event stream's steps; stop early if the client leaves or a step drops."""
         next_tick: float | None = None
