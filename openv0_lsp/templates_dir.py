@@ -31,9 +31,9 @@ def templates_version(override: Path | None = None) -> str:
     """A hash of every template in use (shipped and override): a cached answer made with other
     templates or prompts is not reused. Files are read again only when one was added, removed
     or changed (size or modification time)."""
-    files: list[tuple[Path, str, int, int]] = []
+    files: list[tuple[str, str, int, int]] = []  # plain strings: sorted and hashed fast
 
-    def scan(root: Path, folder: str, prefix: str) -> None:
+    def scan(root: str, folder: str, prefix: str) -> None:
         with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.is_dir():
@@ -44,14 +44,14 @@ def templates_version(override: Path | None = None) -> str:
 
     for root in template_roots(override):
         if root.is_dir():
-            scan(root, str(root), "")
+            scan(str(root), str(root), "")
     return _hash_files(tuple(sorted(files)))
 
 
 @functools.lru_cache(maxsize=8)
-def _hash_files(files: tuple[tuple[Path, str, int, int], ...]) -> str:
+def _hash_files(files: tuple[tuple[str, str, int, int], ...]) -> str:
     digest = hashlib.sha256()
     for root, relative, _, _ in files:
         digest.update(relative.encode() + b"\0")
-        digest.update((root / relative).read_bytes() + b"\0")
+        digest.update(Path(root, relative).read_bytes() + b"\0")
     return digest.hexdigest()[:16]

@@ -24,11 +24,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
-from typing import Literal, cast
+from typing import Literal, NamedTuple, cast
 
 from openv0_lsp.pipeline.catalog import Block
 from openv0_lsp.pipeline.framework import COMPONENT_NAME, FRAMEWORKS, Framework
@@ -457,8 +457,12 @@ def _clip(text: str, limit: int) -> str:
     return (text[: cut if cut > limit // 2 else limit - 1]).rstrip(" ,;:-") + "…"
 
 
+def _phrase_words(phrase: str) -> list[str]:
+    return [w for w in re.split(r"[\s_-]+", phrase.strip()) if w]
+
+
 def _phrase_re(phrase: str) -> str:
-    words = [re.escape(w) for w in re.split(r"[\s_-]+", phrase.strip()) if w]
+    words = [re.escape(w) for w in _phrase_words(phrase)]
     return r"(?<!\w)" + r"[\s_-]*".join(words) + r"(?:e?s)?(?!\w)"
 
 
@@ -772,17 +776,28 @@ class _Mention:
     weak: bool
 
 
-_Keyword = tuple[re.Pattern[str], str, str, bool]
+class _Keyword(NamedTuple):
+    rx: re.Pattern[str]
+    block: str
+    phrase: str
+    weak: bool
+    needle: str  # the phrase's longest word, in every match: a prompt without it is skipped
 
 
-def _keyword_table(catalog: Mapping[str, Block]) -> tuple[_Keyword, ...]:
-    """(regex, block id, phrase, weak) for every block word; a block's own keywords first, so
-    that a phrase two blocks share goes to the block that declared it."""
+@dataclass(frozen=True)
+class _KeywordTable:
+    keywords: tuple[_Keyword, ...]  # a block's own keywords first, then synonyms
+    strong: re.Pattern[str]  # every strong block word in one alternation
+
+
+def _keyword_table(catalog: Mapping[str, Block]) -> _KeywordTable:
+    """Every block word; a block's own keywords first, so that a phrase two blocks share goes
+    to the block that declared it."""
     return _keyword_table_for(tuple((bid, b.keywords) for bid, b in sorted(catalog.items())))
 
 
 @cache  # compiled once per catalog: hundreds of patterns, the bulk of planning time otherwise
-def _keyword_table_for(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[_Keyword, ...]:
+def _keyword_table_for(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> _KeywordTable:
     table: list[tuple[int, _Keyword]] = []
     for block_id, block_keywords in keywords:
         own = [k.strip().lower() for k in block_keywords]
@@ -791,9 +806,17 @@ def _keyword_table_for(keywords: tuple[tuple[str, tuple[str, ...]], ...]) -> tup
             for phrase in dict.fromkeys(phrases):
                 if not phrase or LANDING_RE.fullmatch(phrase):
                     continue  # a page, not a block: see _compose
-                weak = phrase in WEAK_WORDS
-                table.append((rank, (re.compile(_phrase_re(phrase)), block_id, phrase, weak)))
-    return tuple(entry for _, entry in sorted(table, key=lambda pair: pair[0]))
+                keyword = _Keyword(
+                    rx=re.compile(_phrase_re(phrase)),
+                    block=block_id,
+                    phrase=phrase,
+                    weak=phrase in WEAK_WORDS,
+                    needle=max(_phrase_words(phrase), key=len, default=""),
+                )
+                table.append((rank, keyword))
+    ordered = tuple(entry for _, entry in sorted(table, key=lambda pair: pair[0]))
+    strong = "|".join(f"(?:{k.rx.pattern})" for k in ordered if not k.weak)
+    return _KeywordTable(ordered, re.compile(strong))
 
 
 @dataclass
@@ -803,7 +826,7 @@ class _Mentions:
     negated: set[str]
 
 
-def _find_mentions(p: _Prompt, table: Sequence[_Keyword], *, in_quotes: bool = False) -> _Mentions:
+def _find_mentions(p: _Prompt, table: _KeywordTable, *, in_quotes: bool = False) -> _Mentions:
     """Block words in the prompt; `in_quotes` also reads quoted text (the last resort for a
     prompt like '{"component": "navbar"}')."""
     mask = p.mask
@@ -818,11 +841,14 @@ def _find_mentions(p: _Prompt, table: Sequence[_Keyword], *, in_quotes: bool = F
         p.mask = mask
 
 
-def _find_mentions_unmasked(p: _Prompt, table: Sequence[_Keyword]) -> _Mentions:
+def _find_mentions_unmasked(p: _Prompt, table: _KeywordTable) -> _Mentions:
     quiet = p.quiet
+    low = p.low
     raw: list[tuple[int, _Mention]] = []
-    for rank, (rx, block_id, phrase, weak) in enumerate(table):
-        for found in rx.finditer(p.low):
+    for rank, (rx, block_id, phrase, weak, needle) in enumerate(table.keywords):
+        if needle not in low:
+            continue  # most prompts name a few blocks of the catalog: a substring test each
+        for found in rx.finditer(low):
             raw.append((rank, _Mention(block_id, found.start(), found.end(), phrase, weak)))
     raw.sort(
         key=lambda pair: (pair[1].start, -(pair[1].end - pair[1].start), pair[1].weak, pair[0])
@@ -1116,7 +1142,7 @@ def _read(p: _Prompt, catalog: Mapping[str, Block]) -> _Reading:
     hits = _explicit_hits(p)
     actions = _action_labels(p)
     table = _keyword_table(catalog)
-    strong = re.compile("|".join(f"(?:{rx.pattern})" for rx, _, _, weak in table if not weak))
+    strong = table.strong
     in_quotes = False
     mentions = _find_mentions(p, table)
     if not mentions.kept:
