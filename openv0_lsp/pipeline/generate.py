@@ -6,8 +6,9 @@ enhances the scaffold into the final component and repairs validation errors at 
 (`model_steps`). A model's answer is cached per request unless the request says `force`.
 
 Plain inputs, a progress callback and asyncio cancellation: the language server, the CLI and
-the tests all run this same coroutine. The CPU-bound steps run in worker threads, so a server
-running several generations keeps answering requests. Cancelling the task stops it at the next
+the tests all run this same coroutine. The CPU-bound and disk work runs in the worker thread
+(`worker`), so a server running several generations keeps answering requests; a template
+render, shorter than the hop to that thread, runs in place. Cancelling the task stops it at the next
 step boundary; the write runs on the caller's thread with no await inside, so a file is written
 whole or not at all, and a cancel never lands half-way through it.
 """
@@ -237,6 +238,17 @@ def cache_key(request: GenerationRequest, templates_version: str) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
+def _cache_lookup(
+    request: GenerationRequest, templates: Path | None
+) -> tuple[str, CachedAnswer | None]:
+    """The request's cache key, and the answer cached under it (none asked for with `force`)."""
+    key = cache_key(request, templates_version(templates))
+    if request.force:
+        return key, None
+    workspace = _target(request, request.name or "Component").workspace
+    return key, HistoryStore(workspace).cached_answer(key)
+
+
 async def generate_component(
     request: GenerationRequest, progress: ProgressSink
 ) -> GenerationResult:
@@ -281,10 +293,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
     key = None
     cached = None
     if provider.uses_model:
-        key = cache_key(request, await in_worker(templates_version, templates))
-        if not request.force:
-            workspace = _target(request, request.name or "Component").workspace
-            cached = await in_worker(HistoryStore(workspace).cached_answer, key)
+        key, cached = await in_worker(_cache_lookup, request, templates)
 
     if cached is not None:
         await step("plan", f"answered from the cache ({cached.model}); force: true asks again")
@@ -316,7 +325,8 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
 
         blocks = ", ".join(s.block for s in plan.sections)
         await step("scaffold", f"{plan.name} from {blocks}")
-        scaffold = await in_worker(scaffold_component, plan, templates_path=templates)
+        # A template render takes less time than a hop to the worker and back: done in place.
+        scaffold = scaffold_component(plan, templates_path=templates)
         done("scaffold")
 
         if provider.uses_model:

@@ -9,8 +9,10 @@
 - *repair* sends validation errors back with the code; the caller decides how often.
 
 Prompts are jinja2 templates (`templates/prompts/*.j2`), overridable with `templatesPath` like
-every other template. Nothing here knows about LSP or HTTP: a `ChatProvider` and a progress
-callback are all it needs, so tests drive it with a scripted provider.
+every other template; they render in place (less time than a hop to the worker thread), while
+reading an answer, whose length the model decides, runs in the worker. Nothing here knows
+about LSP or HTTP: a `ChatProvider` and a progress callback are all it needs, so tests drive
+it with a scripted provider.
 """
 
 from __future__ import annotations
@@ -174,9 +176,7 @@ async def plan_with_model(
     log: ModelLog,
 ) -> Plan:
     """The model's plan, or `draft` (the offline planner's) after two invalid answers."""
-    messages = await in_worker(
-        _plan_messages, prompt, framework, name, catalog, draft, templates_path
-    )
+    messages = _plan_messages(prompt, framework, name, catalog, draft, templates_path)
     response_format: Mapping[str, Any] | None = plan_response_format()
     problem = ""
     for attempt in (1, 2):
@@ -302,7 +302,7 @@ async def enhance_with_model(
 ) -> str:
     """The finished component's code; `NoCodeFound` if the answer holds none. `on_partial`
     sees the code streamed so far, now and then, for a preview that follows the stream."""
-    messages = await in_worker(_enhance_messages, prompt, plan, scaffold, templates_path)
+    messages = _enhance_messages(prompt, plan, scaffold, templates_path)
 
     def partial(sink: Callable[[PartialCode], None], text: str) -> None:
         def code_so_far() -> str | None:
@@ -347,7 +347,7 @@ async def repair_with_model(
     log: ModelLog,
 ) -> str:
     """The code with the findings fixed, as the model sees fit; `NoCodeFound` if none."""
-    messages = await in_worker(_repair_messages, prompt, plan, code, findings, templates_path)
+    messages = _repair_messages(prompt, plan, code, findings, templates_path)
     text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
     return await in_worker(extract_code, text, plan.framework)
 
