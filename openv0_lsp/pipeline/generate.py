@@ -6,11 +6,12 @@ enhances the scaffold into the final component and repairs validation errors at 
 (`model_steps`). A model's answer is cached per request unless the request says `force`.
 
 Plain inputs, a progress callback and asyncio cancellation: the language server, the CLI and
-the tests all run this same coroutine. The CPU-bound and disk work runs in the worker thread
-(`worker`), so a server running several generations keeps answering requests; a template
-render, shorter than the hop to that thread, runs in place. Cancelling the task stops it at the next
-step boundary; the write runs on the caller's thread with no await inside, so a file is written
-whole or not at all, and a cancel never lands half-way through it.
+the tests all run this same coroutine. The offline planner, validation and all disk work run
+in the worker thread (`worker`), so a server running several generations keeps answering
+requests; rendering a template or reading a model's answer, shorter than a hop to that thread,
+runs in place. Cancelling the task stops it at the next step boundary; the write, once begun
+in the worker, is seen through, so a file is written whole or not at all, and a cancel never
+lands half-way through it.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from openv0_lsp.config import Settings
 from openv0_lsp.loop_share import share_loop
-from openv0_lsp.pipeline.catalog import load_catalog, template_file
+from openv0_lsp.pipeline.catalog import Block, load_catalog, template_file
 from openv0_lsp.pipeline.framework import FRAMEWORKS, Framework
 from openv0_lsp.pipeline.model_output import NoCodeFound
 from openv0_lsp.pipeline.model_steps import (
@@ -238,15 +239,24 @@ def cache_key(request: GenerationRequest, templates_version: str) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
-def _cache_lookup(
-    request: GenerationRequest, templates: Path | None
-) -> tuple[str, CachedAnswer | None]:
-    """The request's cache key, and the answer cached under it (none asked for with `force`)."""
-    key = cache_key(request, templates_version(templates))
-    if request.force:
-        return key, None
-    workspace = _target(request, request.name or "Component").workspace
-    return key, HistoryStore(workspace).cached_answer(key)
+def _look_up_and_draft(
+    request: GenerationRequest, templates: Path | None, catalog: Mapping[str, Block]
+) -> tuple[str | None, CachedAnswer | None, Plan | None]:
+    """Everything before a model is asked, in one worker job: with a model, the request's
+    cache key and the answer cached under it (none looked up with `force`); without a cached
+    answer, the offline planner's plan (the model's draft, or the plan itself offline)."""
+    key = None
+    if request.provider.uses_model:
+        key = cache_key(request, templates_version(templates))
+        if not request.force:
+            workspace = _target(request, request.name or "Component").workspace
+            cached = HistoryStore(workspace).cached_answer(key)
+            if cached is not None:
+                return key, cached, None
+    plan = plan_offline(
+        request.prompt, framework=_framework(request), name=request.name, catalog=catalog
+    )
+    return key, None, plan
 
 
 async def generate_component(
@@ -290,24 +300,20 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
     def report(message: str) -> None:
         progress(current["step"], STEP_PERCENT[current["step"]], message)
 
-    key = None
-    cached = None
-    if provider.uses_model:
-        key, cached = await in_worker(_cache_lookup, request, templates)
+    planner = (request.model or provider.model) if provider.uses_model else "offline planner"
+    await step("plan", f"reading the prompt ({planner})")
+    catalog = load_catalog(templates)
+    key, cached, draft = await in_worker(_look_up_and_draft, request, templates, catalog)
 
     if cached is not None:
-        await step("plan", f"answered from the cache ({cached.model}); force: true asks again")
+        report(f"answered from the cache ({cached.model}); force: true asks again")
         component, code = cached.component, cached.code
         log_.answered_by = cached.model
         log_.notes.append("answered from the cache; use force: true to ask the model again")
         done("plan")
     else:
-        planner = (request.model or provider.model) if provider.uses_model else "offline planner"
-        await step("plan", f"reading the prompt ({planner})")
-        catalog = load_catalog(templates)
-        plan = await in_worker(
-            plan_offline, request.prompt, framework=framework, name=request.name, catalog=catalog
-        )
+        assert draft is not None
+        plan = draft
         if provider.uses_model:
             plan = await plan_with_model(
                 provider,
