@@ -10,7 +10,8 @@ The server is `python -m openv0_lsp` over stdio with the provider `openai` (an O
 server, no key, model `bench/model`: no `:free` model, so no client-side rate limit) and
 `OPENV0_LOOP_LAG_PROBE=1`.
 
-a. Overhead per generation, `--runs` generations one after the other (one warm-up run first):
+a. Overhead per generation, `--runs` generations one after the other (one warm-up run first),
+   all written into one folder the warm-up created, like a user's components folder:
    executeCommand sent → its response received (by which time the file is on disk: checked),
    minus the fake's own stream time for that generation = the sum, over the generation's chat
    requests, of (last byte sent - headers sent) as the fake measured it.
@@ -87,6 +88,9 @@ MARKER = "Made by the bench model, answer "
 FAKE_START_TIMEOUT = 30.0
 CHATS_TIMEOUT = 5.0
 LOAD_TIMEOUT = 600.0  # the longest a generation, or the whole concurrent load, may take
+# Where (a) writes: one folder, as a user's generations land in their components folder
+# (PricingSection.tsx, PricingSection2.tsx, ...); the warm-up creates it.
+OVERHEAD_FOLDER = "overhead/"
 
 # The goals of the issue.
 OVERHEAD_GOAL_MS = 20.0
@@ -382,7 +386,7 @@ async def loop_lag(openv0: Session) -> dict[str, Any]:
 # -- the measurements -------------------------------------------------------------------------
 async def measure_overhead(openv0: Session, fake: FakeModel, answer: Answer, runs: int) -> dict:
     """(a) executeCommand → response, minus the fake's stream time, one generation at a time."""
-    warm = await generate(openv0, "w000", "overhead/warm/")  # lazy imports, first connection
+    warm = await generate(openv0, "w000", OVERHEAD_FOLDER)  # lazy imports, first connection
     if problem := warm.problem(answer, await fake.chats_of("w000")):
         raise RuntimeError(problem)
     round_trip: list[float] = []
@@ -392,7 +396,7 @@ async def measure_overhead(openv0: Session, fake: FakeModel, answer: Answer, run
     step_ms: dict[str, list[float]] = {}
     for n in range(1, runs + 1):
         tag = f"r{n:03d}"
-        done = await generate(openv0, tag, f"overhead/{tag}/")
+        done = await generate(openv0, tag, OVERHEAD_FOLDER)
         chats = await fake.chats_of(tag)
         if problem := done.problem(answer, chats):
             raise RuntimeError(problem)
