@@ -69,6 +69,7 @@ class OpenV0Server(LanguageServer):
         self.modules_loaded: asyncio.Future[None] | None = None
         assert isinstance(self.protocol, OpenV0Protocol)
         self.protocol.on_cancel_request = self.jobs.cancel_request
+        self.openv0_protocol = self.protocol  # typed as ours
 
     # -- configuration ------------------------------------------------------------------------
     def set_settings_layer(self, source: str, layer: Any) -> None:
@@ -383,19 +384,54 @@ async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
         client_token=params.work_done_token if params else None,
         on_cancel=partial(ls.jobs.cancel, generation_id),
     )
-    task = ls.jobs.start(generation_id, ls.protocol.msg_id, _run(ls, request, progress))
+    # The client waiting for the answer gets it as soon as the file is written; diagnostics,
+    # the document shown and the `generationFinished` notification follow it.
+    answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+    answer_id = ls.protocol.msg_id if arguments.wait else None
+    task = ls.jobs.start(
+        generation_id, ls.protocol.msg_id, _run(ls, request, progress, answer, answer_id)
+    )
     if not arguments.wait:
         return {"generationId": generation_id, "status": "running"}
     try:
-        return await asyncio.shield(task)
+        return await asyncio.shield(answer)
     except asyncio.CancelledError:  # the request itself was dropped (shutdown): answer anyway
         task.cancel()
         return {"generationId": generation_id, "status": "cancelled", "message": "cancelled"}
 
 
 async def _run(
-    ls: OpenV0Server, request: GenerationRequest, progress: GenerationProgress
+    ls: OpenV0Server,
+    request: GenerationRequest,
+    progress: GenerationProgress,
+    answer: asyncio.Future[dict[str, Any]],
+    answer_id: Any,
 ) -> dict[str, Any]:
+    """The generation's whole life: the pipeline, the answer (set on `answer`), then what
+    follows it, after the response to request `answer_id` has gone (None: nobody waits)."""
+    try:
+        result = await _outcome(request, progress)
+        payload = _answer(ls, request, result, progress)
+    except BaseException as exc:  # an internal failure, or a cancel (shutdown) after the write
+        if not answer.done():
+            answer.cancel() if isinstance(exc, asyncio.CancelledError) else answer.set_exception(
+                exc
+            )
+        raise
+    answered = asyncio.Event()
+    if answer_id is None:
+        answered.set()
+    else:
+        ls.openv0_protocol.after_response(answer_id, answered.set)
+    answer.set_result(payload)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(answered.wait(), CLIENT_ANSWER_TIMEOUT)
+    await _announce(ls, result, payload)
+    return payload
+
+
+async def _outcome(request: GenerationRequest, progress: GenerationProgress) -> GenerationResult:
+    """The pipeline's result; a failure or a cancel becomes a result saying so."""
     from openv0_lsp.pipeline.generate import (
         GenerationError,
         GenerationResult,
@@ -427,8 +463,19 @@ async def _run(
             status="failed",
             message=f"internal error: {type(exc).__name__}: {exc}",
         )
-    ls.jobs.mark_finishing(request.generation_id)
     result.ms = result.ms or round((time.perf_counter() - started) * 1000, 2)
+    return result
+
+
+def _answer(
+    ls: OpenV0Server,
+    request: GenerationRequest,
+    result: GenerationResult,
+    progress: GenerationProgress,
+) -> dict[str, Any]:
+    """The command's answer; the progress ends first (a token the client sent is valid only
+    until the response) and the preview gets the new code."""
+    ls.jobs.mark_finishing(request.generation_id)
     log.info(
         "generation=%s event=finished status=%s ms=%.1f steps=%s",
         request.generation_id,
@@ -437,21 +484,25 @@ async def _run(
         result.step_ms,
     )
     progress.end(result.message)
+    payload = _result_payload(result)
+    if result.status == "written" and (preview := ls.running_preview()) is not None:
+        ls.preview_change(payload["uri"], result.code)
+        payload["previewUrl"] = preview.component_url(result.files[0])
+    return payload
+
+
+async def _announce(ls: OpenV0Server, result: GenerationResult, payload: dict[str, Any]) -> None:
+    """What follows the answer: messages for the user, diagnostics, the file shown, and
+    `generationFinished` for clients that did not wait."""
     if result.status == "failed":
         _tell_user(ls, result.message)
     elif result.notes:
         _tell_user(ls, "; ".join(result.notes), level=types.MessageType.Info)
-    payload = _result_payload(result)
     if result.status == "written":
-        uri = payload["uri"]
-        ls.diagnostics.set(uri, "validation", _diagnostics(result.findings))
-        if (preview := ls.running_preview()) is not None:
-            ls.preview_change(uri, result.code)
-            payload["previewUrl"] = preview.component_url(result.files[0])
+        ls.diagnostics.set(payload["uri"], "validation", _diagnostics(result.findings))
         if ls.supports_show_document():
-            await _show_document(ls, uri)
+            await _show_document(ls, payload["uri"])
     ls.protocol.notify(GENERATION_FINISHED, payload)
-    return payload
 
 
 async def _show_document(ls: OpenV0Server, uri: str) -> None:

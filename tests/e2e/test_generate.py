@@ -53,8 +53,31 @@ async def test_generate_writes_the_component_and_reports_each_step(
         assert isinstance(end, types.WorkDoneProgressEnd)
         assert "wrote components/PricingSection.tsx" in end.message
 
-    declares_show_document = profile == "vscode"
-    assert [d.uri for d in client.shown_documents] == ([uri] if declares_show_document else [])
+    if profile == "vscode":  # the editor is asked to show the file right after the answer
+        await wait_until(lambda: client.shown_documents)
+        assert [d.uri for d in client.shown_documents] == [uri]
+    else:
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="openv0.status")
+        )  # a round trip after the answer: anything the server was going to ask came before
+        assert client.shown_documents == []
+
+
+async def test_the_answer_comes_before_the_finished_notification(
+    client: LanguageClient, tmp_path: Path
+):
+    await open_session(client, tmp_path)
+    answered_by_then: list[bool] = []
+    params = types.ExecuteCommandParams(command="openv0.generate", arguments=[{"prompt": PROMPT}])
+    answer = client.protocol.send_request(types.WORKSPACE_EXECUTE_COMMAND, params)
+
+    @client.feature("openv0/generationFinished")
+    def finished(_client: object, _params: object) -> None:
+        answered_by_then.append(answer.done())  # the client reads its messages in order
+
+    assert (await asyncio.wrap_future(answer))["status"] == "written"
+    await wait_until(lambda: answered_by_then)
+    assert answered_by_then == [True]
 
 
 async def test_output_goes_to_src_components_when_the_workspace_has_src(
