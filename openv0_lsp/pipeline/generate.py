@@ -300,6 +300,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
     def report(message: str) -> None:
         progress(current["step"], STEP_PERCENT[current["step"]], message)
 
+    early: _EarlyValidation | None = None  # validation begun while the model still writes
     planner = (request.model or provider.model) if provider.uses_model else "offline planner"
     await step("plan", f"reading the prompt ({planner})")
     catalog = load_catalog(templates)
@@ -337,17 +338,23 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
 
         if provider.uses_model:
             await step("enhance", f"{log_.answered_by or provider.model} writes {plan.name}")
-            code = await enhance_with_model(
-                provider,
-                prompt=request.prompt,
-                plan=plan,
-                scaffold=scaffold.code,
-                templates_path=templates,
-                options=options,
-                report=report,
-                log=log_,
-                on_partial=_partial_sink(request, plan.name),
-            )
+            early = _EarlyValidation(request, plan.name)
+            try:
+                code = await enhance_with_model(
+                    provider,
+                    prompt=request.prompt,
+                    plan=plan,
+                    scaffold=scaffold.code,
+                    templates_path=templates,
+                    options=options,
+                    report=report,
+                    log=log_,
+                    on_partial=_partial_sink(request, plan.name),
+                    on_code=early.start,
+                )
+            except BaseException:
+                early.cancel()
+                raise
         else:
             await step("enhance", "offline: the template is the component (no model)")
             code = scaffold.code
@@ -356,7 +363,9 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
 
     target = _target(request, component)
     await step("validate", f"parsing {target.path.name}")
-    findings = await _validate(request, code, target)
+    findings = await early.findings_for(code, target) if early is not None else None
+    if findings is None:
+        findings = await _validate(request, code, target)
     done("validate")
 
     if provider.uses_model and cached is None:
@@ -411,6 +420,56 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         cached=cached is not None,
         notes=log_.notes,
     )
+
+
+class _EarlyValidation:
+    """The code validated as soon as the model closed the fence holding it, while the model
+    still writes the prose after it; the findings stand if the final code is the same."""
+
+    def __init__(self, request: GenerationRequest, component: str):
+        self._request = request
+        self._component = component
+        self._code: str | None = None
+        self._task: asyncio.Task[tuple[Target, list[Finding]]] | None = None
+
+    def start(self, code: str) -> None:
+        self.cancel()
+        self._code = code
+        self._task = asyncio.ensure_future(
+            in_worker(_target_and_findings, self._request, code, self._component)
+        )
+        # An unused validation that failed (its target turned read-only...) must not be
+        # reported as an error never retrieved: the validation after the stream meets it again.
+        self._task.add_done_callback(lambda task: task.cancelled() or task.exception())
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def findings_for(self, code: str, target: Target) -> list[Finding] | None:
+        """The early findings if they are for `code` in `target`'s folder, else None."""
+        task, self._task = self._task, None
+        if task is None:
+            return None
+        if code != self._code:
+            task.cancel()
+            return None
+        early_target, findings = await task
+        return findings if early_target.path.parent == target.path.parent else None
+
+
+def _target_and_findings(
+    request: GenerationRequest, code: str, component: str
+) -> tuple[Target, list[Finding]]:
+    target = _target(request, component)
+    findings = validate_component(
+        code,
+        framework=_framework(request),
+        file_path=target.path,
+        workspace_root=target.workspace,
+    )
+    return target, findings
 
 
 def _write_and_record(

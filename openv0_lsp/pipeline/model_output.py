@@ -109,18 +109,7 @@ def extract_code(text: str, framework: Framework) -> str:
 
     Raises `NoCodeFound` when there is no code for `framework` at all.
     """
-    answer = _normalise(text)
-    start = _answer_start(answer)
-    if start is None:
-        raise NoCodeFound(
-            f"the model's answer ends inside a <think> block, before any code: {_preview(answer)}"
-        )
-    answer = answer[start:]
-    if not answer.strip():
-        raise NoCodeFound("the model's answer is empty")
-
-    top_level = _fences(answer)
-    chosen = _choose_fence(list(_expand_containers(top_level)), framework)
+    answer, top_level, chosen = _read_fences(text, framework)
     if chosen is not None:
         return _finish(chosen.body)
 
@@ -133,6 +122,32 @@ def extract_code(text: str, framework: Framework) -> str:
     languages = sorted({f.language or "no language" for f in top_level})
     detail = f" (its fences are: {', '.join(languages)})" if top_level else ""
     raise NoCodeFound(f"the model's answer has no {label} code{detail}: {_preview(answer)}")
+
+
+def closed_code(text: str, framework: Framework) -> str | None:
+    """The code `extract_code` takes from `text` if the answer ends here, once the fence that
+    holds it is closed (a model often writes prose after its code); None before that."""
+    try:
+        _, _, chosen = _read_fences(text, framework)
+    except NoCodeFound:
+        return None
+    return _finish(chosen.body) if chosen is not None and chosen.closed else None
+
+
+def _read_fences(text: str, framework: Framework) -> tuple[str, list[_Fence], _Fence | None]:
+    """The answer after any <think> blocks, its top-level fences and the one holding the
+    component (None: the code, if any, is in prose); `NoCodeFound` if there is no answer."""
+    answer = _normalise(text)
+    start = _answer_start(answer)
+    if start is None:
+        raise NoCodeFound(
+            f"the model's answer ends inside a <think> block, before any code: {_preview(answer)}"
+        )
+    answer = answer[start:]
+    if not answer.strip():
+        raise NoCodeFound("the model's answer is empty")
+    top_level = _fences(answer)
+    return answer, top_level, _choose_fence(list(_expand_containers(top_level)), framework)
 
 
 def _choose_fence(fences: list[_Fence], framework: Framework) -> _Fence | None:

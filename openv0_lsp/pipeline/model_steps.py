@@ -5,7 +5,9 @@
   validates it with pydantic against the catalog; an invalid plan is sent back once with the
   validation error, then the offline planner's plan is used and the caller is told why.
 - *enhance* streams the final component from the plan and the scaffold; the running token count
-  goes to the progress sink; the code is taken out of fences or prose.
+  goes to the progress sink; the code is taken out of fences or prose, and the caller hears of
+  it as soon as its fence closes (validation can start while the model writes its closing
+  prose).
 - *repair* sends validation errors back with the code; the caller decides how often.
 
 Prompts are jinja2 templates (`templates/prompts/*.j2`), overridable with `templatesPath` like
@@ -30,7 +32,13 @@ from pydantic import ValidationError
 
 from openv0_lsp.pipeline.catalog import Block
 from openv0_lsp.pipeline.framework import Framework
-from openv0_lsp.pipeline.model_output import NoCodeFound, NoJSONFound, extract_code, extract_json
+from openv0_lsp.pipeline.model_output import (
+    NoCodeFound,
+    NoJSONFound,
+    closed_code,
+    extract_code,
+    extract_json,
+)
 from openv0_lsp.pipeline.plan import Plan
 from openv0_lsp.pipeline.scaffold import template_environment
 from openv0_lsp.pipeline.validate import Finding
@@ -110,20 +118,28 @@ async def stream_text(
     log: ModelLog,
     response_format: Mapping[str, Any] | None = None,
     on_text: Callable[[str], None] | None = None,
+    on_fence: Callable[[str], None] | None = None,
 ) -> tuple[str, ChatDone]:
     """The answer's text, reporting the running token count (throttled) and any retry or
     fallback; raises `ProviderError`. Cancelling the caller closes the HTTP stream.
-    `on_text` sees the answer so far at the same throttled pace (for a streaming preview)."""
+    `on_text` sees the answer so far at the same throttled pace (for a streaming preview);
+    `on_fence` sees it each time a fence (``` or ~~~) may have just opened or closed."""
     tokens = reasoning_tokens = 0
     last_report = 0.0
     content: list[str] = []
+    recent = ""  # the end of the answer, where a fence split across deltas is found
 
     def on_event(event: ChatEvent) -> None:
-        nonlocal tokens, reasoning_tokens, last_report
+        nonlocal tokens, reasoning_tokens, last_report, recent
         if isinstance(event, ChatDelta):
             if event.content:
                 tokens += 1
                 content.append(event.content)
+                if on_fence is not None:
+                    recent = recent[-2:] + event.content
+                    if "```" in recent or "~~~" in recent:
+                        recent = ""
+                        on_fence("".join(content))
             elif event.reasoning or event.reasoning_details:
                 reasoning_tokens += 1
             now = time.monotonic()
@@ -297,10 +313,21 @@ async def enhance_with_model(
     report: Report,
     log: ModelLog,
     on_partial: Callable[[PartialCode], None] | None = None,
+    on_code: Callable[[str], None] | None = None,
 ) -> str:
     """The finished component's code; `NoCodeFound` if the answer holds none. `on_partial`
-    sees the code streamed so far, now and then, for a preview that follows the stream."""
+    sees the code streamed so far, now and then, for a preview that follows the stream;
+    `on_code` is told the code as soon as the fence holding it closes, while the model may
+    still write prose after it (the final code is the same unless the model writes more code)."""
     messages = _enhance_messages(prompt, plan, scaffold, templates_path)
+    told: list[str] = []
+
+    def fence(text: str) -> None:
+        assert on_code is not None
+        code = closed_code(text, plan.framework)
+        if code is not None and code not in told[-1:]:
+            told.append(code)
+            on_code(code)
 
     def partial(sink: Callable[[PartialCode], None], text: str) -> None:
         def code_so_far() -> str | None:
@@ -313,7 +340,13 @@ async def enhance_with_model(
 
     on_text = functools.partial(partial, on_partial) if on_partial is not None else None
     text, _ = await stream_text(
-        provider, messages, options=options, report=report, log=log, on_text=on_text
+        provider,
+        messages,
+        options=options,
+        report=report,
+        log=log,
+        on_text=on_text,
+        on_fence=fence if on_code is not None else None,
     )
     return extract_code(text, plan.framework)
 

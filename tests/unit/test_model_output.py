@@ -12,6 +12,7 @@ from openv0_lsp.pipeline.framework import Framework
 from openv0_lsp.pipeline.model_output import (
     NoCodeFound,
     NoJSONFound,
+    closed_code,
     count_tokens_estimate,
     extract_code,
     extract_json,
@@ -408,3 +409,24 @@ def test_a_cut_off_plan_is_not_mistaken_for_the_object_nested_inside_it() -> Non
 )
 def test_the_token_estimate_is_about_four_characters_each(text: str, tokens: int) -> None:
     assert count_tokens_estimate(text) == tokens
+
+
+# ---------------------------------------------------------------------------------------------
+# closed_code: the code as soon as its fence closes, while the model may still be writing
+
+
+def test_closed_code_waits_for_the_fence_to_close() -> None:
+    answer = f"Here it is:\n\n{fenced(CARD, 'tsx')}\nIt uses lucide icons."
+    closing = answer.index("```\n", len("Here it is:\n\n```tsx"))
+    assert closed_code(answer[: closing + 2], "react") is None  # "``": not closed yet
+    assert closed_code(answer[: closing + 3], "react") == CARD
+    for end in (closing + 4, len(answer)):  # the prose after it changes nothing
+        assert closed_code(answer[:end], "react") == extract_code(answer[:end], "react") == CARD
+
+
+def test_closed_code_is_none_without_a_closed_fence() -> None:
+    assert closed_code("", "react") is None
+    assert closed_code("<think>planning the card", "react") is None
+    assert closed_code(f"Prose first, then code:\n{CARD}", "react") is None  # no fence at all
+    assert closed_code(f"```bash\nnpm i lucide-react\n```\n```tsx\n{CARD}", "react") is None
+    assert closed_code(f"{fenced(PAGE, 'html')}", "html") == PAGE

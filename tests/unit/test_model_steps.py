@@ -55,7 +55,7 @@ from openv0_lsp.providers.base import (
 from openv0_lsp.providers.openai_compat import OpenAICompatibleProvider, RetryPolicy, Timeouts
 from openv0_lsp.store import new_generation_id
 from openv0_lsp.templates_dir import templates_version
-from tests.fake_openrouter import FREE_MODEL, GOOD_KEY, FakeOpenRouter, Received, Reply
+from tests.fake_openrouter import FREE_MODEL, GOOD_KEY, FakeOpenRouter, Received, Reply, chunk
 from tests.scripted_model import BROKEN, MARKER, PLAN, ScriptedModel, component
 
 PROMPT = "pricing section with three tiers"
@@ -665,3 +665,93 @@ async def test_an_answer_without_code_is_a_clear_error(
     with pytest.raises(GenerationError, match="the model answered without code"):
         await run(tmp_path, openrouter)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- validation begins when the code's fence closes -----------------------------------------
+
+
+def _code_then_prose(*fences: str, pause: float = 0.3) -> Reply:
+    """An answer whose fences arrive at once, then, after `pause`, a sentence of prose."""
+    code = "".join(f"```tsx\n{body}```\n\n" for body in fences)
+    return Reply.events(
+        chunk("Here is the component:\n\n" + code),
+        pause,
+        chunk("It uses Tailwind for every colour."),
+        chunk(None, finish_reason="stop"),
+        "[DONE]",
+    )
+
+
+class _Validations(list[tuple[str, bool]]):
+    """Every validation run: the code, and whether the model's stream had ended by then."""
+
+
+@pytest.fixture
+def validations(fake: FakeOpenRouter, monkeypatch: pytest.MonkeyPatch) -> _Validations:
+    seen = _Validations()
+    real = generate_module.validate_component
+
+    def validate(code: str, **options: Any) -> Any:
+        chat = fake.chats[-1]
+        seen.append((code, chat.finished_at is not None))
+        return real(code, **options)
+
+    monkeypatch.setattr(generate_module, "validate_component", validate)
+    return seen
+
+
+async def test_the_code_is_validated_while_the_model_still_writes_its_closing_prose(
+    tmp_path: Path,
+    openrouter: OpenAICompatibleProvider,
+    model: ScriptedModel,
+    validations: _Validations,
+):
+    model.enhance = lambda _request: _code_then_prose(component())
+    result = await run(tmp_path, openrouter)
+    assert result.status == "written" and result.findings == []
+    assert validations == [(component(), False)]  # once, before the stream ended; reused
+    assert (tmp_path / "components" / "PricingSection.tsx").read_text() == component()
+
+
+async def test_code_written_after_the_first_fence_is_validated_again(
+    tmp_path: Path,
+    openrouter: OpenAICompatibleProvider,
+    model: ScriptedModel,
+    validations: _Validations,
+):
+    usage = "const Demo = () => <PricingSection />;\n"  # no export default: not the component
+    model.enhance = lambda _request: Reply.events(
+        chunk(f"A usage example first:\n\n```tsx\n{usage}```\n\n"),
+        0.2,
+        chunk(f"And the component:\n\n```tsx\n{component()}```\n"),
+        chunk(None, finish_reason="stop"),
+        "[DONE]",
+    )
+    result = await run(tmp_path, openrouter)
+    assert result.status == "written" and result.findings == []
+    # the example was validated early, then the component, whose fence closed in the last
+    # chunk, when it came: the findings that stand are the component's
+    assert [code for code, _ in validations] == [usage, component()]
+    assert model.calls["repair"] == 0
+    assert (tmp_path / "components" / "PricingSection.tsx").read_text() == component()
+
+
+async def test_early_findings_for_other_code_are_not_used(
+    tmp_path: Path,
+    openrouter: OpenAICompatibleProvider,
+    model: ScriptedModel,
+    validations: _Validations,
+):
+    usage = "const Demo = () => <PricingSection />;\n"
+    model.enhance = lambda _request: Reply.events(
+        chunk(f"A usage example first:\n\n```tsx\n{usage}```\n\n"),
+        0.2,
+        chunk(f"And the component, its fence left open:\n\n```tsx\n{component()}"),
+        chunk(None, finish_reason="stop"),
+        "[DONE]",
+    )
+    result = await run(tmp_path, openrouter)
+    assert result.status == "written" and result.findings == []
+    assert [(code, ended) for code, ended in validations] == [(usage, False), (component(), True)]
+    assert model.calls["repair"] == 0  # the example's findings (no default export) were not used
+    assert (tmp_path / "components" / "PricingSection.tsx").read_text() == component()
