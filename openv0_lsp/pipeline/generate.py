@@ -361,11 +361,10 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         done("enhance")
         component = plan.name
 
-    target = _target(request, component)
+    checked = await early.result_for(code) if early is not None else None
+    target = checked[0] if checked else _target(request, component)
     await step("validate", f"parsing {target.path.name}")
-    findings = await early.findings_for(code, target) if early is not None else None
-    if findings is None:
-        findings = await _validate(request, code, target)
+    findings = checked[1] if checked else await _validate(request, code, target)
     done("validate")
 
     if provider.uses_model and cached is None:
@@ -447,16 +446,15 @@ class _EarlyValidation:
             self._task.cancel()
             self._task = None
 
-    async def findings_for(self, code: str, target: Target) -> list[Finding] | None:
-        """The early findings if they are for `code` in `target`'s folder, else None."""
+    async def result_for(self, code: str) -> tuple[Target, list[Finding]] | None:
+        """The target and findings of the early validation if it was of `code`, else None."""
         task, self._task = self._task, None
         if task is None:
             return None
         if code != self._code:
             task.cancel()
             return None
-        early_target, findings = await task
-        return findings if early_target.path.parent == target.path.parent else None
+        return await task
 
 
 def _target_and_findings(

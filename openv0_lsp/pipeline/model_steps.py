@@ -321,13 +321,17 @@ async def enhance_with_model(
     still write prose after it (the final code is the same unless the model writes more code)."""
     messages = _enhance_messages(prompt, plan, scaffold, templates_path)
     told: list[str] = []
+    fences = {"seen": 0, "when_told": -1}  # fence markers seen; how many when code was told
 
     def fence(text: str) -> None:
         assert on_code is not None
+        fences["seen"] += 1
         code = closed_code(text, plan.framework)
-        if code is not None and code not in told[-1:]:
-            told.append(code)
-            on_code(code)
+        if code is not None:
+            fences["when_told"] = fences["seen"]
+            if code not in told[-1:]:
+                told.append(code)
+                on_code(code)
 
     def partial(sink: Callable[[PartialCode], None], text: str) -> None:
         def code_so_far() -> str | None:
@@ -348,6 +352,8 @@ async def enhance_with_model(
         on_text=on_text,
         on_fence=fence if on_code is not None else None,
     )
+    if told and fences["seen"] == fences["when_told"]:
+        return told[-1]  # no fence opened or closed since: the answer's code is the one told
     return extract_code(text, plan.framework)
 
 

@@ -676,7 +676,7 @@ def _code_then_prose(*fences: str, pause: float = 0.3) -> Reply:
     return Reply.events(
         chunk("Here is the component:\n\n" + code),
         pause,
-        chunk("It uses Tailwind for every colour."),
+        chunk("It uses `Tailwind` for every `colour`."),
         chunk(None, finish_reason="stop"),
         "[DONE]",
     )
