@@ -713,45 +713,41 @@ async def test_the_code_is_validated_while_the_model_still_writes_its_closing_pr
     assert (tmp_path / "components" / "PricingSection.tsx").read_text() == component()
 
 
-async def test_code_written_after_the_first_fence_is_validated_again(
+USAGE = "const Demo = () => <PricingSection />;\n"  # no export default: not the component
+
+
+def _usage_first(then: str) -> Reply:
+    """An answer with a usage example in a fence of its own, then, 0.2 s later, `then`."""
+    return Reply.events(
+        chunk(f"A usage example first:\n\n```tsx\n{USAGE}```\n\n"),
+        0.2,
+        chunk(then),
+        chunk(None, finish_reason="stop"),
+        "[DONE]",
+    )
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        f"And the component:\n\n```tsx\n{component()}```\n",
+        f"And the component, its fence left open:\n\n```tsx\n{component()}",
+    ],
+    ids=["its-fence-closed", "its-fence-left-open"],
+)
+async def test_the_findings_that_stand_are_those_of_the_final_code(
     tmp_path: Path,
     openrouter: OpenAICompatibleProvider,
     model: ScriptedModel,
     validations: _Validations,
+    then: str,
 ):
-    usage = "const Demo = () => <PricingSection />;\n"  # no export default: not the component
-    model.enhance = lambda _request: Reply.events(
-        chunk(f"A usage example first:\n\n```tsx\n{usage}```\n\n"),
-        0.2,
-        chunk(f"And the component:\n\n```tsx\n{component()}```\n"),
-        chunk(None, finish_reason="stop"),
-        "[DONE]",
-    )
+    model.enhance = lambda _request: _usage_first(then)
     result = await run(tmp_path, openrouter)
     assert result.status == "written" and result.findings == []
-    # the example was validated early, then the component, whose fence closed in the last
-    # chunk, when it came: the findings that stand are the component's
-    assert [code for code, _ in validations] == [usage, component()]
-    assert model.calls["repair"] == 0
-    assert (tmp_path / "components" / "PricingSection.tsx").read_text() == component()
-
-
-async def test_early_findings_for_other_code_are_not_used(
-    tmp_path: Path,
-    openrouter: OpenAICompatibleProvider,
-    model: ScriptedModel,
-    validations: _Validations,
-):
-    usage = "const Demo = () => <PricingSection />;\n"
-    model.enhance = lambda _request: Reply.events(
-        chunk(f"A usage example first:\n\n```tsx\n{usage}```\n\n"),
-        0.2,
-        chunk(f"And the component, its fence left open:\n\n```tsx\n{component()}"),
-        chunk(None, finish_reason="stop"),
-        "[DONE]",
-    )
-    result = await run(tmp_path, openrouter)
-    assert result.status == "written" and result.findings == []
-    assert [(code, ended) for code, ended in validations] == [(usage, False), (component(), True)]
+    # the example was validated early, while the model wrote on, then the component: early if
+    # its fence closed, after the stream if not
+    assert [code for code, _ in validations] == [USAGE, component()]
+    assert validations[0][1] is False
     assert model.calls["repair"] == 0  # the example's findings (no default export) were not used
     assert (tmp_path / "components" / "PricingSection.tsx").read_text() == component()
