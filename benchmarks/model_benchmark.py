@@ -10,8 +10,9 @@ The server is `python -m openv0_lsp` over stdio with the provider `openai` (an O
 server, no key, model `bench/model`: no `:free` model, so no client-side rate limit) and
 `OPENV0_LOOP_LAG_PROBE=1`.
 
-a. Overhead per generation, `--runs` generations one after the other (one warm-up run first),
-   all written into one folder the warm-up created, like a user's components folder:
+a. Overhead per generation, `--runs` generations one after the other (one warm-up run first,
+   and the server's own background warm-up ended), all written into one folder the warm-up
+   created, like a user's components folder:
    executeCommand sent → its response received (by which time the file is on disk: checked),
    minus the fake's own stream time for that generation = the sum, over the generation's chat
    requests, of (last byte sent - headers sent) as the fake measured it.
@@ -86,6 +87,7 @@ TAG_SLOT = "@@@@"  # where each request's own tag goes in the streamed component
 TAG = re.compile(r"\[([wrg]\d{3})\]")  # in the prompt: warm-up, run or concurrent generation
 MARKER = "Made by the bench model, answer "
 FAKE_START_TIMEOUT = 30.0
+WARM_UP_TIMEOUT = 60.0
 CHATS_TIMEOUT = 5.0
 LOAD_TIMEOUT = 600.0  # the longest a generation, or the whole concurrent load, may take
 # Where (a) writes: one folder, as a user's generations land in their components folder
@@ -374,6 +376,16 @@ async def generate(openv0: Session, tag: str, folder: str) -> Generation:
     return Generation(tag, (time.perf_counter() - started) * 1000, result)
 
 
+async def warmed_up(openv0: Session) -> None:
+    """Wait for the server's background warm-up (templates, parsers) to end: the runs measure
+    the server as it runs from then on, not its start-up competing with them."""
+    deadline = time.monotonic() + WARM_UP_TIMEOUT
+    while not (await openv0.command("openv0.status")).get("warmedUp"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not warm up within {WARM_UP_TIMEOUT:g} s")
+        await asyncio.sleep(0.05)
+
+
 async def loop_lag(openv0: Session) -> dict[str, Any]:
     """The server's event-loop lag since the previous call (the probe resets on each)."""
     status = await openv0.command("openv0.status")
@@ -389,6 +401,7 @@ async def measure_overhead(openv0: Session, fake: FakeModel, answer: Answer, run
     warm = await generate(openv0, "w000", OVERHEAD_FOLDER)  # lazy imports, first connection
     if problem := warm.problem(answer, await fake.chats_of("w000")):
         raise RuntimeError(problem)
+    await warmed_up(openv0)
     round_trip: list[float] = []
     streamed: list[float] = []
     overhead: list[float] = []

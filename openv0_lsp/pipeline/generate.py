@@ -565,8 +565,10 @@ async def _repair(
 
 
 def warm_up(templates_path: Path | None = None) -> None:
-    """Load the catalog, compile every template and the parsers once, ahead of first use."""
+    """Load the catalog, compile every template, the planner's patterns and the parsers once,
+    ahead of first use."""
     catalog = load_catalog(templates_path)
+    plan_offline("a pricing section", framework="react", name=None, catalog=catalog)
     environment = template_environment(templates_path)
     for block_id in catalog:
         for framework in FRAMEWORKS:

@@ -67,6 +67,7 @@ class OpenV0Server(LanguageServer):
         # Set once `initialized` starts importing the heavy modules in a thread: a request that
         # needs them awaits this instead of importing on (and blocking) the event loop.
         self.modules_loaded: asyncio.Future[None] | None = None
+        self.warmed_up = False  # the modules loaded, the templates compiled, the parsers primed
         assert isinstance(self.protocol, OpenV0Protocol)
         self.protocol.on_cancel_request = self.jobs.cancel_request
         self.openv0_protocol = self.protocol  # typed as ours
@@ -250,6 +251,7 @@ async def on_initialized(ls: OpenV0Server, params: types.InitializedParams) -> N
     templates = ls.settings.templates_override()  # validated now: a bad value is named at once
     ls.key_check()
     await loop.run_in_executor(None, _warm_up, templates)
+    ls.warmed_up = True
 
 
 def _import_modules() -> None:
@@ -579,6 +581,7 @@ async def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
         "previewUrl": ls.preview.url if ls.preview is not None else None,
         "workspaceFolders": [str(p) for p in ls.workspace_paths()],
         "runningGenerations": len(ls.jobs),
+        "warmedUp": ls.warmed_up,  # until then, a generation also waits for what loads
         **({"eventLoop": ls.loop_lag.report_and_reset()} if ls.loop_lag is not None else {}),
     }
 

@@ -185,6 +185,14 @@ async def test_status_reports_the_offline_provider(client: LanguageClient, tmp_p
     assert status["provider"] == "offline"
     assert status["workspaceFolders"] == [str(tmp_path)]
     assert status["settings"]["framework"] == "react"
+    for _ in range(300):  # the templates and parsers load in the background after `initialized`
+        if status["warmedUp"]:
+            break
+        await asyncio.sleep(0.05)
+        status = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="openv0.status", arguments=[])
+        )
+    assert status["warmedUp"] is True
 
 
 # The client made up its own token rather than asking for one: pytest-lsp warns, rightly.
