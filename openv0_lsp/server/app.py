@@ -369,7 +369,8 @@ async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
             workspaces=ls.workspace_paths(),
             settings=ls.settings,
             provider=provider,
-            on_partial=ls.preview_partial,
+            # the code streamed so far, for a preview running when the generation starts
+            on_partial=ls.preview_partial if ls.running_preview() is not None else None,
         )
         preflight(request)
     except WriteError as exc:
