@@ -4,7 +4,10 @@ pygls answers `$/cancelRequest` for a command at once but lets the command's cor
 and it does not pass `workspace/executeCommand` params (with their `workDoneToken`) to command
 handlers: this subclass forwards both. It also tells whoever asks when the response to a
 request has been sent (`after_response`): a generation's diagnostics and notifications follow
-its answer instead of delaying it. pygls 2.1's `shutdown` cancels pending requests while
+its answer instead of delaying it. pygls 2.1 files the command handler that
+`workspace/executeCommand` runs under a made-up request id and never removes it: one finished
+future, with its result, kept per command for the life of the server; the override of
+`_run_generator` removes it. pygls 2.1's `shutdown` cancels pending requests while
 iterating the dict their callbacks remove them from ("dictionary changed size during
 iteration"): the override iterates over a copy, and cancels them before the server's own
 shutdown handler runs rather than after.
@@ -40,6 +43,14 @@ class OpenV0Protocol(LanguageServerProtocol):
             self._after_response.setdefault(msg_id, []).append(callback)
         else:
             callback()
+
+    def _run_generator(self, future: Any, *, gen: Any, result_future: Any) -> None:
+        if future is not None:  # a handler the generator yielded has finished
+            for msg_id, pending in list(self._request_futures.items()):
+                if pending is future:
+                    del self._request_futures[msg_id]
+                    break
+        super()._run_generator(future, gen=gen, result_future=result_future)
 
     def _send_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
         super()._send_response(msg_id, result, error)
