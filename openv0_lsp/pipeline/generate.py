@@ -34,6 +34,7 @@ from openv0_lsp.pipeline.framework import FRAMEWORKS, Framework
 from openv0_lsp.pipeline.model_output import NoCodeFound
 from openv0_lsp.pipeline.model_steps import (
     PROMPTS,
+    ModelCall,
     ModelLog,
     ModelOptions,
     PartialCode,
@@ -300,6 +301,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
     def report(message: str) -> None:
         progress(current["step"], STEP_PERCENT[current["step"]], message)
 
+    call = ModelCall(provider, request.prompt, templates, options, report, log_)
     early: _EarlyValidation | None = None  # validation begun while the model still writes
     planner = (request.model or provider.model) if provider.uses_model else "offline planner"
     await step("plan", f"reading the prompt ({planner})")
@@ -317,16 +319,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         plan = draft
         if provider.uses_model:
             plan = await plan_with_model(
-                provider,
-                prompt=request.prompt,
-                framework=framework,
-                name=request.name,
-                catalog=catalog,
-                draft=plan,
-                templates_path=templates,
-                options=options,
-                report=report,
-                log=log_,
+                call, framework=framework, name=request.name, catalog=catalog, draft=plan
             )
         done("plan")
 
@@ -341,14 +334,9 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
             early = _EarlyValidation(request, plan.name)
             try:
                 code = await enhance_with_model(
-                    provider,
-                    prompt=request.prompt,
+                    call,
                     plan=plan,
                     scaffold=scaffold.code,
-                    templates_path=templates,
-                    options=options,
-                    report=report,
-                    log=log_,
                     on_partial=_partial_sink(request, plan.name),
                     on_code=early.start,
                 )
@@ -368,9 +356,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
     done("validate")
 
     if provider.uses_model and cached is None:
-        code, findings = await _repair(
-            request, code, findings, plan, target, step, done, options, report, log_
-        )
+        code, findings = await _repair(request, call, code, findings, plan, target, step, done)
 
     await step("write", str(target.path.relative_to(target.workspace)))
     model = log_.answered_by or provider.model
@@ -519,15 +505,13 @@ def _errors(findings: list[Finding]) -> int:
 
 async def _repair(
     request: GenerationRequest,
+    call: ModelCall,
     code: str,
     findings: list[Finding],
     plan: Plan,
     target: Target,
     step: Callable[[str, str], Awaitable[None]],
     done: Callable[[str], None],
-    options: ModelOptions,
-    report: Callable[[str], None],
-    log_: ModelLog,
 ) -> tuple[str, list[Finding]]:
     """Send validation errors back at most `MAX_REPAIRS` times; the best version wins."""
     best = (code, findings)
@@ -537,27 +521,17 @@ async def _repair(
             break
         await step("repair", f"{len(errors)} problem(s); repair {attempt} of {MAX_REPAIRS}")
         try:
-            repaired = await repair_with_model(
-                request.provider,
-                prompt=request.prompt,
-                plan=plan,
-                code=best[0],
-                findings=errors,
-                templates_path=request.settings.templates_override(),
-                options=options,
-                report=report,
-                log=log_,
-            )
+            repaired = await repair_with_model(call, plan=plan, code=best[0], findings=errors)
         except NoCodeFound:
             done("repair")
-            log_.notes.append("a repair answer held no code; kept the best version")
+            call.log.notes.append("a repair answer held no code; kept the best version")
             return best
         repaired_findings = await _validate(request, repaired, target)
         done("repair")
         if _errors(repaired_findings) <= _errors(best[1]):
             best = (repaired, repaired_findings)
     if _errors(best[1]):
-        log_.notes.append(
+        call.log.notes.append(
             f"{_errors(best[1])} validation problem(s) left after {MAX_REPAIRS} repairs; "
             "written with their diagnostics"
         )

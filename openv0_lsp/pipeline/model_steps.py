@@ -103,6 +103,19 @@ class ModelLog:
                 self.notes.append(note)
 
 
+@dataclass(frozen=True)
+class ModelCall:
+    """What the model steps of one generation share: who answers, the user's prompt, the
+    templates, the options, where progress goes and what is noted."""
+
+    provider: ChatProvider
+    prompt: str
+    templates_path: Path | None
+    options: ModelOptions
+    report: Report
+    log: ModelLog
+
+
 def render_prompt(prompt: str, templates_path: Path | None, /, **context: Any) -> str:
     """`templates/prompts/<prompt>.j2` rendered with `context`."""
     template = template_environment(templates_path).get_template(f"prompts/{prompt}.j2")
@@ -179,20 +192,16 @@ def _describe_notice(notice: ChatNotice) -> str:
 
 
 async def plan_with_model(
-    provider: ChatProvider,
+    call: ModelCall,
     *,
-    prompt: str,
     framework: Framework,
     name: str | None,
     catalog: Mapping[str, Block],
     draft: Plan,
-    templates_path: Path | None,
-    options: ModelOptions,
-    report: Report,
-    log: ModelLog,
 ) -> Plan:
     """The model's plan, or `draft` (the offline planner's) after two invalid answers."""
-    messages = _plan_messages(prompt, framework, name, catalog, draft, templates_path)
+    provider, options, report, log = call.provider, call.options, call.report, call.log
+    messages = _plan_messages(call.prompt, framework, name, catalog, draft, call.templates_path)
     response_format: Mapping[str, Any] | None = plan_response_format()
     problem = ""
     for attempt in (1, 2):
@@ -303,15 +312,10 @@ def _system(framework: Framework, name: str, templates_path: Path | None) -> Cha
 
 
 async def enhance_with_model(
-    provider: ChatProvider,
+    call: ModelCall,
     *,
-    prompt: str,
     plan: Plan,
     scaffold: str,
-    templates_path: Path | None,
-    options: ModelOptions,
-    report: Report,
-    log: ModelLog,
     on_partial: Callable[[PartialCode], None] | None = None,
     on_code: Callable[[str], None] | None = None,
 ) -> str:
@@ -319,7 +323,7 @@ async def enhance_with_model(
     sees the code streamed so far, now and then, for a preview that follows the stream;
     `on_code` is told the code as soon as the fence holding it closes, while the model may
     still write prose after it (the final code is the same unless the model writes more code)."""
-    messages = _enhance_messages(prompt, plan, scaffold, templates_path)
+    messages = _enhance_messages(call.prompt, plan, scaffold, call.templates_path)
     told: list[str] = []
     fences = {"seen": 0, "when_told": -1}  # fence markers seen; how many when code was told
 
@@ -344,11 +348,11 @@ async def enhance_with_model(
 
     on_text = functools.partial(partial, on_partial) if on_partial is not None else None
     text, _ = await stream_text(
-        provider,
+        call.provider,
         messages,
-        options=options,
-        report=report,
-        log=log,
+        options=call.options,
+        report=call.report,
+        log=call.log,
         on_text=on_text,
         on_fence=fence if on_code is not None else None,
     )
@@ -372,20 +376,13 @@ def _enhance_messages(
 
 
 async def repair_with_model(
-    provider: ChatProvider,
-    *,
-    prompt: str,
-    plan: Plan,
-    code: str,
-    findings: Sequence[Finding],
-    templates_path: Path | None,
-    options: ModelOptions,
-    report: Report,
-    log: ModelLog,
+    call: ModelCall, *, plan: Plan, code: str, findings: Sequence[Finding]
 ) -> str:
     """The code with the findings fixed, as the model sees fit; `NoCodeFound` if none."""
-    messages = _repair_messages(prompt, plan, code, findings, templates_path)
-    text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
+    messages = _repair_messages(call.prompt, plan, code, findings, call.templates_path)
+    text, _ = await stream_text(
+        call.provider, messages, options=call.options, report=call.report, log=call.log
+    )
     return extract_code(text, plan.framework)
 
 

@@ -31,6 +31,7 @@ from openv0_lsp.pipeline.generate import (
     generate_component,
 )
 from openv0_lsp.pipeline.model_steps import (
+    ModelCall,
     ModelLog,
     ModelOptions,
     parse_plan,
@@ -141,18 +142,8 @@ class Reports(list[str]):
 
 async def plan(provider: ChatProvider, reports: Reports, log: ModelLog) -> Plan:
     draft = plan_offline(PROMPT, framework="react", name=None, catalog=CATALOG)
-    return await plan_with_model(
-        provider,
-        prompt=PROMPT,
-        framework="react",
-        name=None,
-        catalog=CATALOG,
-        draft=draft,
-        templates_path=None,
-        options=ModelOptions(),
-        report=reports,
-        log=log,
-    )
+    call = ModelCall(provider, PROMPT, None, ModelOptions(), reports, log)
+    return await plan_with_model(call, framework="react", name=None, catalog=CATALOG, draft=draft)
 
 
 # --- parse_plan --------------------------------------------------------------------------------
