@@ -447,13 +447,7 @@ def _target_and_findings(
     request: GenerationRequest, code: str, component: str
 ) -> tuple[Target, list[Finding]]:
     target = _target(request, component)
-    findings = validate_component(
-        code,
-        framework=_framework(request),
-        file_path=target.path,
-        workspace_root=target.workspace,
-    )
-    return target, findings
+    return target, _findings(request, code, target)
 
 
 def _write_and_record(
@@ -490,12 +484,12 @@ def _write_and_record(
 
 
 async def _validate(request: GenerationRequest, code: str, target: Target) -> list[Finding]:
-    return await in_worker(
-        validate_component,
-        code,
-        framework=_framework(request),
-        file_path=target.path,
-        workspace_root=target.workspace,
+    return await in_worker(_findings, request, code, target)
+
+
+def _findings(request: GenerationRequest, code: str, target: Target) -> list[Finding]:
+    return validate_component(
+        code, framework=_framework(request), file_path=target.path, workspace_root=target.workspace
     )
 
 

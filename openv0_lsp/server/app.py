@@ -416,10 +416,12 @@ async def _run(
         result = await _outcome(request, progress)
         payload = _answer(ls, request, result, progress)
     except BaseException as exc:  # an internal failure, or a cancel (shutdown) after the write
-        if not answer.done():
-            answer.cancel() if isinstance(exc, asyncio.CancelledError) else answer.set_exception(
-                exc
-            )
+        if answer.done():
+            pass
+        elif isinstance(exc, asyncio.CancelledError):
+            answer.cancel()
+        else:
+            answer.set_exception(exc)
         raise
     answered = asyncio.Event()
     if answer_id is None:
