@@ -324,18 +324,20 @@ async def enhance_with_model(
     `on_code` is told the code as soon as the fence holding it closes, while the model may
     still write prose after it (the final code is the same unless the model writes more code)."""
     messages = _enhance_messages(call.prompt, plan, scaffold, call.templates_path)
-    told: list[str] = []
-    fences = {"seen": 0, "when_told": -1}  # fence markers seen; how many when code was told
+    told: str | None = None  # the code on_code was last told
+    fences_seen = fences_when_told = 0  # fence markers seen in all, and when told
 
     def fence(text: str) -> None:
+        nonlocal told, fences_seen, fences_when_told
         assert on_code is not None
-        fences["seen"] += 1
+        fences_seen += 1
         code = closed_code(text, plan.framework)
-        if code is not None:
-            fences["when_told"] = fences["seen"]
-            if code not in told[-1:]:
-                told.append(code)
-                on_code(code)
+        if code is None:
+            return
+        fences_when_told = fences_seen
+        if code != told:
+            told = code
+            on_code(code)
 
     def partial(sink: Callable[[PartialCode], None], text: str) -> None:
         def code_so_far() -> str | None:
@@ -356,8 +358,8 @@ async def enhance_with_model(
         on_text=on_text,
         on_fence=fence if on_code is not None else None,
     )
-    if told and fences["seen"] == fences["when_told"]:
-        return told[-1]  # no fence opened or closed since: the answer's code is the one told
+    if told is not None and fences_seen == fences_when_told:
+        return told  # no fence opened or closed since: the answer's code is the one told
     return extract_code(text, plan.framework)
 
 
