@@ -64,9 +64,10 @@ class OpenV0Server(LanguageServer):
         self.loop_lag = LoopLagProbe.from_environment()
         self.diagnostics = DiagnosticsBook(self.text_document_publish_diagnostics)
         self.preview: PreviewService | None = None  # started by the first openv0.preview
-        # Set once `initialized` starts importing the heavy modules in a thread: a request that
-        # needs them awaits this instead of importing on (and blocking) the event loop.
-        self.modules_loaded: asyncio.Future[None] | None = None
+        # Set once `initialized` starts importing the heavy modules in a thread and asks the
+        # client for its settings: a request awaits this instead of importing on (and blocking)
+        # the event loop, or of reading the settings before the client's answer is in.
+        self.started: asyncio.Future[Any] | None = None
         self.warmed_up = False  # the modules loaded, the templates compiled, the parsers primed
         assert isinstance(self.protocol, OpenV0Protocol)
         self.protocol.on_cancel_request = self.jobs.cancel_request
@@ -160,10 +161,11 @@ class OpenV0Server(LanguageServer):
             _tell_user(self, result["message"], level=types.MessageType.Warning)
         return result
 
-    async def modules_ready(self) -> None:
-        if self.modules_loaded is not None:
+    async def ready(self) -> None:
+        """Until the modules are loaded and the client has answered for its settings."""
+        if self.started is not None:
             with contextlib.suppress(Exception):  # an import error surfaces where it is used
-                await asyncio.shield(self.modules_loaded)
+                await asyncio.shield(self.started)
 
     async def close_providers(self) -> None:
         if self._providers is not None:
@@ -246,8 +248,10 @@ async def on_initialized(ls: OpenV0Server, params: types.InitializedParams) -> N
     if ls.loop_lag is not None:
         ls.loop_lag.start()
     loop = asyncio.get_running_loop()
-    ls.modules_loaded = loop.run_in_executor(None, _import_modules)
-    await asyncio.gather(ls.fetch_workspace_configuration(), ls.modules_loaded)
+    ls.started = asyncio.gather(
+        ls.fetch_workspace_configuration(), loop.run_in_executor(None, _import_modules)
+    )
+    await ls.started
     templates = ls.settings.templates_override()  # validated now: a bad value is named at once
     ls.key_check()
     await loop.run_in_executor(None, _warm_up, templates)
@@ -351,7 +355,7 @@ def _invalid(message: str, *, show: OpenV0Server | None = None) -> JsonRpcExcept
 
 @server.command(GENERATE)
 async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
-    await ls.modules_ready()
+    await ls.ready()
     from openv0_lsp.commands import GenerateArguments, InvalidArguments, parse_arguments
 
     try:
@@ -565,7 +569,7 @@ def _diagnostics(findings: list[Finding]) -> list[types.Diagnostic]:
 
 @server.command(STATUS)
 async def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
-    await ls.modules_ready()
+    await ls.ready()
     from openv0_lsp.commands import InvalidArguments, NoArguments, parse_arguments
 
     try:
@@ -591,7 +595,7 @@ async def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
 
 @server.command(PREVIEW)
 async def preview(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
-    await ls.modules_ready()
+    await ls.ready()
     from openv0_lsp.commands import InvalidArguments, PreviewArguments, parse_arguments
     from openv0_lsp.preview.toolchain import ToolchainError
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -28,19 +30,13 @@ async def test_workspace_configuration_wins_over_initialization_options(
 ):
     client.set_configuration({"outputDir": "from-config", "framework": "html"}, section="openv0")
     await open_session(client, tmp_path, options={"outputDir": "from-init"})
-    await wait_until(lambda: True)
 
     async def status() -> dict:
         return await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="openv0.status")
         )
 
-    await wait_until(lambda: True)
-    settings = (await status())["settings"]
-    for _ in range(100):
-        if settings["outputDir"] == "from-config":
-            break
-        settings = (await status())["settings"]
+    settings = (await status())["settings"]  # asked first: it waits for the client's answer
     assert settings["outputDir"] == "from-config"
     assert settings["framework"] == "html"
 
@@ -52,3 +48,26 @@ async def test_workspace_configuration_wins_over_initialization_options(
             break
     assert settings["outputDir"] == "changed"
     assert settings["framework"] == "react"
+
+
+async def test_a_generation_right_after_start_waits_for_the_editors_settings(
+    client: LanguageClient, tmp_path: Path
+):
+    """An editor that takes its time to answer workspace/configuration (a secret store to
+    unlock, a slow extension host): the first generation uses its settings, not the defaults."""
+    client.set_configuration({"outputDir": "from-config"}, section="openv0")
+    answer = client.protocol.fm.features[types.WORKSPACE_CONFIGURATION]
+    asked = asyncio.Event()
+
+    async def answer_slowly(params: types.ConfigurationParams) -> Any:
+        asked.set()
+        await asyncio.sleep(2.5)
+        return answer(params)
+
+    client.protocol.fm.features[types.WORKSPACE_CONFIGURATION] = answer_slowly
+    await open_session(client, tmp_path, options={"outputDir": "from-init"})
+    result = await generate(client, prompt="a hero section")
+
+    assert asked.is_set()
+    assert result["files"] == [str(tmp_path / "from-config" / "HeroSection.tsx")]
+    assert not (tmp_path / "from-init").exists()

@@ -1,10 +1,15 @@
 -- Drives openv0-lsp from a real Neovim (0.7+) the way a user's config would:
 -- vim.lsp.start_client, then workspace/executeCommand openv0.generate.
 -- Inputs (environment): OPENV0_NVIM_SERVER (JSON list: the server command),
--- OPENV0_NVIM_WORKSPACE, OPENV0_NVIM_PROMPT, OPENV0_NVIM_OUT (where to write the JSON report).
+-- OPENV0_NVIM_WORKSPACE, OPENV0_NVIM_PROMPT, OPENV0_NVIM_OUT (where to write the JSON report),
+-- OPENV0_NVIM_SETTINGS (optional JSON: the client's `settings`, as a user's config holds them;
+-- Neovim 0.7 does not declare workspace/configuration, so they are pushed on init with
+-- workspace/didChangeConfiguration, as nvim-lspconfig does).
 local server_cmd = vim.fn.json_decode(os.getenv("OPENV0_NVIM_SERVER"))
 local workspace = os.getenv("OPENV0_NVIM_WORKSPACE")
 local out = os.getenv("OPENV0_NVIM_OUT")
+local settings_json = os.getenv("OPENV0_NVIM_SETTINGS")
+local settings = settings_json and vim.fn.json_decode(settings_json) or {}
 local report = { progress = {}, initialized = false }
 
 local function finish()
@@ -19,12 +24,16 @@ local client_id = vim.lsp.start_client({
   cmd = server_cmd,
   root_dir = workspace,
   workspace_folders = { { uri = vim.uri_from_fname(workspace), name = "workspace" } },
+  settings = settings,
   handlers = {
     ["$/progress"] = function(_, params)
       table.insert(report.progress, params.value)
     end,
   },
-  on_init = function()
+  on_init = function(client)
+    if next(client.config.settings) then
+      client.notify("workspace/didChangeConfiguration", { settings = client.config.settings })
+    end
     report.initialized = true
   end,
 })
