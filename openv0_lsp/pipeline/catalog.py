@@ -2,14 +2,17 @@
 
 Each block is a folder `templates/blocks/<id>/` holding `block.json` (title, keywords the
 offline planner matches, React hooks it needs, default content) and one template per framework
-(`react.tsx.j2`, `html.html.j2`). A folder in the user's `templatesPath` overrides or adds blocks.
+(`react.tsx.j2`, `html.html.j2`). A folder in the user's `templatesPath` overrides or adds blocks;
+the user's blocks are read again when one of them is added, removed or changed, so an edit counts
+from the next generation on, as it does for the templates themselves (jinja2 reloads those).
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from openv0_lsp.pipeline.plan import FRAMEWORKS, Section
@@ -28,7 +31,7 @@ class Block:
 
 
 class CatalogError(Exception):
-    """A block folder is malformed; names the folder and the problem."""
+    """A block folder is malformed; names the file or folder and the problem."""
 
 
 def _load_block(folder: Path, roots: list[Path]) -> Block:
@@ -44,13 +47,15 @@ def _load_block(folder: Path, roots: list[Path]) -> Block:
             component_name=meta["componentName"],
             defaults=defaults,
         )
-    except (OSError, ValueError, KeyError) as exc:
-        raise CatalogError(f"block {folder.name!r}: {exc}") from exc
+    except KeyError as exc:
+        raise CatalogError(f"{folder / 'block.json'}: {exc} is missing") from exc
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"{folder / 'block.json'}: {exc}") from exc
     for framework in FRAMEWORKS:
         if not any(
             (root / "blocks" / folder.name / template_file(framework)).is_file() for root in roots
         ):
-            raise CatalogError(f"block {folder.name!r} has no {template_file(framework)}")
+            raise CatalogError(f"{folder}: the block has no {template_file(framework)}")
     return block
 
 
@@ -58,9 +63,34 @@ def template_file(framework: str) -> str:
     return {"react": "react.tsx.j2", "html": "html.html.j2"}[framework]
 
 
-@cache
 def load_catalog(override: Path | None = None) -> dict[str, Block]:
-    """All blocks by id; blocks in `override` replace shipped ones with the same id."""
+    """All blocks by id; blocks in `override` replace shipped ones with the same id.
+    CatalogError names a malformed block's file."""
+    return _load_catalog(override, _blocks_state(override))
+
+
+def _blocks_state(override: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """Every file of the override's blocks with its modification time and size: what
+    changes when the user adds, removes or edits a block (a few dozen stats)."""
+    if override is None:
+        return ()
+    state = []
+    try:
+        with os.scandir(override / "blocks") as folders:
+            for folder in folders:
+                if folder.is_dir():
+                    with os.scandir(folder.path) as files:
+                        for file in files:
+                            stat = file.stat()
+                            state.append((file.path, stat.st_mtime_ns, stat.st_size))
+    except OSError:  # no blocks folder (or it went away): nothing of the user's to read
+        pass
+    return tuple(sorted(state))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_catalog(override: Path | None, state: tuple[object, ...]) -> dict[str, Block]:
+    """The catalog as it is in `state` (the key only: a changed state reads the files again)."""
     blocks: dict[str, Block] = {}
     roots = template_roots(override)
     for root in reversed(roots):

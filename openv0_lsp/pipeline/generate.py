@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+import jinja2
+
 from openv0_lsp.config import Settings
 from openv0_lsp.loop_share import share_loop
-from openv0_lsp.pipeline.catalog import Block, load_catalog, template_file
+from openv0_lsp.pipeline.catalog import Block, CatalogError, load_catalog, template_file
 from openv0_lsp.pipeline.framework import FRAMEWORKS, Framework
 from openv0_lsp.pipeline.model_output import NoCodeFound
 from openv0_lsp.pipeline.model_steps import (
@@ -45,7 +47,12 @@ from openv0_lsp.pipeline.model_steps import (
 )
 from openv0_lsp.pipeline.plan import Plan
 from openv0_lsp.pipeline.plan_offline import plan_offline
-from openv0_lsp.pipeline.scaffold import scaffold_component, template_environment
+from openv0_lsp.pipeline.scaffold import (
+    ScaffoldError,
+    scaffold_component,
+    template_environment,
+    template_error_message,
+)
 from openv0_lsp.pipeline.validate import Finding, validate_component
 from openv0_lsp.pipeline.worker import in_worker, in_worker_to_the_end
 from openv0_lsp.pipeline.write import (
@@ -264,13 +271,19 @@ async def generate_component(
     request: GenerationRequest, progress: ProgressSink
 ) -> GenerationResult:
     """Run every step; raises asyncio.CancelledError if cancelled (nothing written then),
-    `GenerationError` when the model cannot produce a component (nothing written either)."""
+    `GenerationError` when the model cannot produce a component or a template is broken
+    (nothing written either)."""
     try:
         return await _generate(request, progress)
     except ProviderError as error:
         raise GenerationError(str(error)) from None
     except NoCodeFound as error:
         raise GenerationError(f"the model answered without code: {error}") from None
+    except (CatalogError, ScaffoldError, jinja2.TemplateError) as error:
+        where = template_error_message(error) if isinstance(error, jinja2.TemplateError) else error
+        raise GenerationError(
+            f"a template is broken: {where}\nFix it, or take it out of openv0.templatesPath."
+        ) from None
 
 
 async def _generate(request: GenerationRequest, progress: ProgressSink) -> GenerationResult:

@@ -7,6 +7,7 @@ generated code's syntax.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -54,6 +55,17 @@ def template_environment(templates_path: Path | None = None) -> jinja2.Environme
     env.globals.update(icon_path=icon_path, icon_names=ICON_NAMES)
     env.filters["num"] = _number
     return env
+
+
+def template_error_message(error: jinja2.TemplateError) -> str:
+    """The error with the template file and line it comes from, for the user to fix."""
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return f"{error.filename}, line {error.lineno}: {error.message}"
+    # jinja2 rewrites a render error's traceback so its last template frame is the culprit
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    if frames:
+        return f"{frames[-1].filename}, line {frames[-1].lineno}: {error}"
+    return str(error)
 
 
 def _number(value: float) -> str:
@@ -106,5 +118,5 @@ def scaffold_component(plan: Plan, *, templates_path: Path | None = None) -> Sca
             plan=plan, blocks=blocks, hooks=hooks, wraps=names[0] != plan.name
         )
     except jinja2.TemplateError as exc:
-        raise ScaffoldError(f"template error: {exc}") from exc
+        raise ScaffoldError(template_error_message(exc)) from exc
     return Scaffold(code=code, extension=EXTENSIONS[plan.framework])

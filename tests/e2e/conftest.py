@@ -8,6 +8,7 @@ no progress, no showDocument and no resource operations), the workspace and sett
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -100,3 +101,36 @@ async def wait_until(condition: Callable[[], Any], timeout: float = 10.0) -> Any
             return value
         await asyncio.sleep(0.01)
     raise AssertionError("condition not met in time")
+
+
+BADGE_REACT = """type {{ fn }}Props = { label?: string };
+
+function {{ fn }}({ label = {{ section.heading | tojson }} }: {{ fn }}Props) {
+  return (
+    <div className="flex items-center gap-2">
+      <img src="/avatar.png" className="h-6 w-6 rounded-full" />
+      <span>{label}</span>
+    </div>
+  );
+}
+"""
+BADGE_HTML = '<div class="flex"><img src="/avatar.png"><span>{{ section.heading }}</span></div>\n'
+
+
+def avatar_badge_templates(root: Path, heading: str = "Ada Lovelace") -> Path:
+    """A templatesPath folder `root` with one block of the user's own, `avatarbadge`."""
+    block = root / "blocks" / "avatarbadge"
+    block.mkdir(parents=True, exist_ok=True)
+    (block / "block.json").write_text(
+        json.dumps(
+            {
+                "title": "Avatar badge",
+                "keywords": ["avatar badge"],
+                "componentName": "AvatarBadge",
+                "defaults": {"heading": heading},
+            }
+        )
+    )
+    (block / "react.tsx.j2").write_text(BADGE_REACT)
+    (block / "html.html.j2").write_text(BADGE_HTML)
+    return root

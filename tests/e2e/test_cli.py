@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import SERVER_ENV as ENV
+from tests.e2e.conftest import avatar_badge_templates
 
 OPENV0 = [sys.executable, "-m", "openv0_lsp.cli"]
 
@@ -74,6 +75,21 @@ def test_a_new_workspace_folder_is_made_and_a_file_is_not_a_workspace(tmp_path: 
     refused = run("generate", "a navbar", "--workspace", str(a_file), "--json")
     assert refused.returncode == 2
     assert "is not a folder" in json.loads(refused.stdout)["message"]
+
+
+def test_a_broken_template_is_named_without_a_traceback_and_nothing_is_made(tmp_path: Path):
+    templates = avatar_badge_templates(tmp_path / "my-templates")
+    block_json = templates / "blocks" / "avatarbadge" / "block.json"
+    block_json.write_text('{"title": ', encoding="utf-8")
+    workspace = tmp_path / "new-app"
+    env = {**ENV, "OPENV0_TEMPLATES_PATH": str(templates)}
+
+    done = run("generate", "an avatar badge", "--workspace", str(workspace), env=env)
+
+    assert done.returncode == 1
+    assert f"error: a template is broken: {block_json}: Expecting value" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not workspace.exists()
 
 
 def test_status_shows_the_settings_in_force(tmp_path: Path):
