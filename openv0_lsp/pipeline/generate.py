@@ -36,6 +36,7 @@ from openv0_lsp.pipeline.framework import FRAMEWORKS, Framework
 from openv0_lsp.pipeline.model_output import NoCodeFound
 from openv0_lsp.pipeline.model_steps import (
     PROMPTS,
+    AnswerCutOff,
     ModelCall,
     ModelLog,
     ModelOptions,
@@ -279,6 +280,8 @@ async def generate_component(
         raise GenerationError(str(error)) from None
     except NoCodeFound as error:
         raise GenerationError(f"the model answered without code: {error}") from None
+    except AnswerCutOff as error:
+        raise GenerationError(f"{error}. Nothing was written.") from None
     except (CatalogError, ScaffoldError, jinja2.TemplateError) as error:
         where = template_error_message(error) if isinstance(error, jinja2.TemplateError) else error
         raise GenerationError(
@@ -532,6 +535,10 @@ async def _repair(
         except NoCodeFound:
             done("repair")
             call.log.notes.append("a repair answer held no code; kept the best version")
+            return best
+        except AnswerCutOff as error:
+            done("repair")
+            call.log.notes.append(f"repair {attempt}: {error}; kept the best version")
             return best
         repaired_findings = await _validate(request, repaired, target)
         done("repair")

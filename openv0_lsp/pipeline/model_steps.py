@@ -10,6 +10,10 @@
   prose).
 - *repair* sends validation errors back with the code; the caller decides how often.
 
+An answer the model did not finish (it reached the token limit, or the provider's content filter
+stopped it) gives no code unless its code fence had closed before the cut: `AnswerCutOff`, never
+half a component.
+
 Prompts are jinja2 templates (`templates/prompts/*.j2`), overridable with `templatesPath` like
 every other template. Rendering a prompt and reading an answer both take a fraction of a
 millisecond for a typical answer (reading is linear in its length: about 45 µs a kilobyte),
@@ -55,6 +59,11 @@ from openv0_lsp.providers.base import (
 
 PROMPTS = ("plan_system", "plan_user", "enhance_system", "enhance_user", "repair_user")
 REPORT_EVERY = 0.5  # seconds between two token-count reports of one step
+
+
+class AnswerCutOff(Exception):
+    """The model stopped before the code in its answer was complete; the message says why and
+    what to do."""
 
 
 @functools.cache
@@ -349,7 +358,7 @@ async def enhance_with_model(
         sink(code_so_far)
 
     on_text = functools.partial(partial, on_partial) if on_partial is not None else None
-    text, _ = await stream_text(
+    text, done = await stream_text(
         call.provider,
         messages,
         options=call.options,
@@ -360,7 +369,7 @@ async def enhance_with_model(
     )
     if told is not None and fences_seen == fences_when_told:
         return told  # no fence opened or closed since: the answer's code is the one told
-    return extract_code(text, plan.framework)
+    return _code_of(text, done, call.options, plan.framework)
 
 
 def _enhance_messages(
@@ -380,12 +389,30 @@ def _enhance_messages(
 async def repair_with_model(
     call: ModelCall, *, plan: Plan, code: str, findings: Sequence[Finding]
 ) -> str:
-    """The code with the findings fixed, as the model sees fit; `NoCodeFound` if none."""
+    """The code with the findings fixed, as the model sees fit; `NoCodeFound` if none,
+    `AnswerCutOff` if it is unfinished."""
     messages = _repair_messages(call.prompt, plan, code, findings, call.templates_path)
-    text, _ = await stream_text(
+    text, done = await stream_text(
         call.provider, messages, options=call.options, report=call.report, log=call.log
     )
-    return extract_code(text, plan.framework)
+    return _code_of(text, done, call.options, plan.framework)
+
+
+def _code_of(text: str, done: ChatDone, options: ModelOptions, framework: Framework) -> str:
+    """The answer's code; `AnswerCutOff` if the model stopped before it was complete."""
+    if done.finish_reason == "length":
+        why = (
+            f"it reached the token limit (openv0.maxTokens = {options.max_tokens}); raise "
+            "openv0.maxTokens or ask for a smaller component"
+        )
+    elif done.finish_reason == "content_filter":
+        why = "the provider's content filter stopped it"
+    else:
+        return extract_code(text, framework)
+    code = closed_code(text, framework)  # the code is whole if its fence closed before the cut
+    if code is None:
+        raise AnswerCutOff(f"{done.model} stopped before the code was complete: {why}")
+    return code
 
 
 def _repair_messages(

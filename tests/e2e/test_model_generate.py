@@ -19,7 +19,7 @@ from pytest_lsp import LanguageClient
 
 from tests.e2e.conftest import generate, open_session, snapshot, wait_until
 from tests.fake_openrouter import FREE_MODEL, GOOD_KEY, FakeOpenRouter, KeyInfo, Reply
-from tests.scripted_model import BROKEN, MARKER, ScriptedModel
+from tests.scripted_model import BROKEN, MARKER, ScriptedModel, component
 
 PROMPT = "pricing section with three tiers and a monthly/yearly toggle"
 
@@ -195,6 +195,67 @@ async def test_a_failing_enhance_stream_writes_nothing_and_says_why(
     assert "openrouter" in result["message"]
     assert snapshot(tmp_path) == before  # no file, no history
     await wait_until(lambda: any(m.type == types.MessageType.Error for m in client.messages))
+
+
+def _answer_cut(reason: str, *, keep: float) -> Reply:
+    """The scripted answer (prose, a tsx fence, prose) cut after `keep` of its characters, with
+    `reason` as the finish reason, as a model stopped at the token limit or by a filter."""
+    text = f"Here is the component:\n\n```tsx\n{component()}```\n\nIt uses Tailwind and more."
+    return Reply.code_stream(text[: int(len(text) * keep)], finish_reason=reason)
+
+
+@pytest.mark.parametrize(
+    ("reason", "why"),
+    [
+        ("length", "the token limit (openv0.maxTokens = 1024); raise openv0.maxTokens"),
+        ("content_filter", "the provider's content filter stopped it"),
+    ],
+)
+async def test_an_answer_cut_inside_its_code_writes_nothing_and_says_why(
+    client: LanguageClient,
+    tmp_path: Path,
+    fake: FakeOpenRouter,
+    model: ScriptedModel,
+    reason: str,
+    why: str,
+):
+    model.enhance = _answer_cut(reason, keep=0.5)
+    await open_session(client, tmp_path, "vscode", options=options(fake, maxTokens=1024))
+    before = snapshot(tmp_path)
+    result = await generate(client, prompt=PROMPT)
+
+    assert result["status"] == "failed", result
+    assert "stopped before the code was complete" in result["message"]
+    assert why in result["message"] and "Nothing was written" in result["message"]
+    assert snapshot(tmp_path) == before
+    assert model.calls == {"plan": 1, "enhance": 1}  # an unfinished answer is not repaired
+    assert fake.chats[1].json["max_tokens"] == 1024
+
+
+async def test_an_answer_cut_in_the_prose_after_its_code_is_written(
+    client: LanguageClient, tmp_path: Path, fake: FakeOpenRouter, model: ScriptedModel
+):
+    model.enhance = _answer_cut("length", keep=0.98)
+    await open_session(client, tmp_path, "vscode", options=options(fake))
+    result = await generate(client, prompt=PROMPT)
+
+    assert result["status"] == "written", result
+    assert Path(result["files"][0]).read_text(encoding="utf-8") == component()
+
+
+async def test_a_repair_cut_at_the_token_limit_keeps_the_best_version(
+    client: LanguageClient, tmp_path: Path, fake: FakeOpenRouter, model: ScriptedModel
+):
+    model.enhance = BROKEN
+    model.repair = _answer_cut("length", keep=0.5)
+    await open_session(client, tmp_path, "vscode", options=options(fake))
+    result = await generate(client, prompt=PROMPT)
+
+    assert result["status"] == "written", result
+    assert model.calls["repair"] == 1  # a cut answer is not asked for again
+    assert Path(result["files"][0]).read_text(encoding="utf-8") == BROKEN
+    assert any("repair 1:" in n and "token limit" in n for n in result["notes"])
+    assert "syntax" in [d["code"] for d in result["diagnostics"]]
 
 
 async def test_a_bad_key_fails_with_a_message_that_says_how_to_fix_it(
