@@ -215,7 +215,7 @@ async def plan_with_model(
     problem = ""
     for attempt in (1, 2):
         try:
-            text, _ = await stream_text(
+            text, done = await stream_text(
                 provider,
                 messages,
                 options=options,
@@ -231,11 +231,16 @@ async def plan_with_model(
             # A server or model without structured outputs: ask again, reading the JSON freely.
             response_format = None
             report("the server takes no JSON schema; asking for plain JSON")
-            text, _ = await stream_text(provider, messages, options=options, report=report, log=log)
+            text, done = await stream_text(
+                provider, messages, options=options, report=report, log=log
+            )
         try:
             return parse_plan(text, framework=framework, name=name, catalog=catalog)
         except ValueError as exc:
             problem = str(exc)
+            if done.finish_reason == "length":  # said first: the rest may be shortened
+                limit = f"openv0.maxTokens = {options.max_tokens}"
+                problem = f"cut at the token limit ({limit}): {problem}"
         if attempt == 1:
             report(f"the plan is invalid ({_short(problem)}); asking once more")
             messages += [

@@ -241,6 +241,20 @@ async def test_two_invalid_plans_fall_back_to_the_draft_with_a_note():
     assert "invalid twice" in note and "accent" in note and "offline planner" in note
 
 
+async def test_a_plan_cut_at_the_token_limit_says_so_in_the_note():
+    cut = plan_json()[:200]
+    turn = [ChatDelta(content=cut), ChatDone("length", "test/model", "test/model")]
+    provider = ScriptedProvider(turn, turn)
+    reports, log = Reports(), ModelLog()
+    draft = plan_offline(PROMPT, framework="react", name=None, catalog=CATALOG)
+    call = ModelCall(provider, PROMPT, None, ModelOptions(max_tokens=300), reports, log)
+    result = await plan_with_model(call, framework="react", name=None, catalog=CATALOG, draft=draft)
+    assert result == draft
+    [note] = log.notes
+    assert "cut at the token limit (openv0.maxTokens = 300)" in note
+    assert any("cut at the token limit" in r for r in reports)  # said before the retry too
+
+
 async def test_a_400_for_the_schema_is_retried_once_without_it():
     provider = ScriptedProvider(
         [ProviderError("json_schema is not supported", status=400)], answer(plan_json())
