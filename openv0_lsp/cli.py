@@ -32,7 +32,7 @@ from openv0_lsp.pipeline.generate import (
 from openv0_lsp.pipeline.write import WriteError
 from openv0_lsp.providers.base import ProviderConfigError
 from openv0_lsp.providers.select import ProviderChoice, choose_provider, make_provider
-from openv0_lsp.status import check_key, status_report
+from openv0_lsp.status import check_key, status_report, unusable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,7 +170,7 @@ async def _key_check(choice: ProviderChoice) -> dict[str, Any]:
     try:
         provider = make_provider(choice)
     except ProviderConfigError as exc:
-        return {"state": "not set", "message": str(exc)}
+        return unusable(choice, exc)
     try:
         return await check_key(provider, choice)
     finally:

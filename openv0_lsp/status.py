@@ -11,13 +11,14 @@ from typing import Any
 
 from openv0_lsp import __version__
 from openv0_lsp.config import Settings
-from openv0_lsp.providers.base import ChatProvider, InvalidKey, ProviderError
+from openv0_lsp.providers.base import ChatProvider, InvalidKey, ProviderConfigError, ProviderError
 from openv0_lsp.providers.select import ProviderChoice
 
 
 async def check_key(provider: ChatProvider, choice: ProviderChoice) -> dict[str, Any]:
     """The key check as the status report shows it; `state` is one of: not needed, not set,
-    valid, invalid, unchecked (the server cannot tell: no key endpoint, or unreachable)."""
+    valid, invalid, unchecked (the server cannot tell: no key endpoint, or unreachable), and
+    unusable (see `unusable`)."""
     if not choice.uses_model:
         return {"state": "not needed", "message": "the offline provider uses no key"}
     if not choice.api_key:
@@ -41,6 +42,12 @@ async def check_key(provider: ChatProvider, choice: ProviderChoice) -> dict[str,
         "limitRemaining": status.limit_remaining,
         "usage": status.usage,
     }
+
+
+def unusable(choice: ProviderChoice, error: ProviderConfigError) -> dict[str, Any]:
+    """The key check of a provider the settings do not allow to be made (a refused base URL, a
+    key that cannot be sent): `not set` when there is no key, else `unusable`."""
+    return {"state": "unusable" if choice.api_key else "not set", "message": str(error)}
 
 
 def status_report(

@@ -74,15 +74,20 @@ class ProviderChoice:
 
 def choose_provider(settings: Settings, environ: Mapping[str, str] | None = None) -> ProviderChoice:
     environ = os.environ if environ is None else environ
-    key = settings.api_key_value()
+
+    def from_environment(provider: str) -> str:
+        return environ.get(KEY_VARIABLES[provider], "").strip()
+
+    # A key pasted with a line break or spaces around it is the key (no key holds either).
+    key = (settings.api_key_value() or "").strip()
     source = "openv0.apiKey" if key else None
     name = settings.provider
     if name is None:
-        name = "openrouter" if key or environ.get(KEY_VARIABLES["openrouter"]) else "offline"
+        name = "openrouter" if key or from_environment("openrouter") else "offline"
     if name == "offline":
         return ProviderChoice("offline")
-    if not key and environ.get(KEY_VARIABLES[name]):
-        key, source = environ[KEY_VARIABLES[name]], KEY_VARIABLES[name]
+    if not key and from_environment(name):
+        key, source = from_environment(name), KEY_VARIABLES[name]
     from openv0_lsp.providers.openai_compat import OPENROUTER_BASE_URL
 
     default_url = OPENROUTER_BASE_URL if name == "openrouter" else OPENAI_BASE_URL

@@ -150,13 +150,13 @@ class OpenV0Server(LanguageServer):
 
     async def _check_key(self, choice: ProviderChoice) -> dict[str, Any]:
         from openv0_lsp.providers.base import ProviderConfigError
-        from openv0_lsp.status import check_key
+        from openv0_lsp.status import check_key, unusable
 
         try:
             result = await check_key(self.provider(choice), choice)
         except ProviderConfigError as error:  # said now, not at the first generation
             _tell_user(self, str(error), level=types.MessageType.Warning)
-            return {"state": "not set", "message": str(error)}
+            return unusable(choice, error)
         if result["state"] == "invalid":
             _tell_user(self, result["message"], level=types.MessageType.Warning)
         return result

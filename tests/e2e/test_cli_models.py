@@ -180,6 +180,19 @@ async def test_status_with_a_rejected_key_says_invalid(fake: FakeOpenRouter):
     assert BAD_KEY not in done.stdout + done.stderr
 
 
+async def test_status_with_a_key_that_cannot_be_sent_says_unusable_and_why(
+    fake: FakeOpenRouter,
+):
+    broken = GOOD_KEY[:20] + " " + GOOD_KEY[20:]  # a space inside: not a key anyone issued
+    done = await openv0("status", "--json", env=openrouter_env(fake, broken))
+    assert done.returncode == 0, done.stderr
+    check = done.json()["keyCheck"]
+    assert check["state"] == "unusable"
+    assert "contains spaces" in check["message"] and "paste it again" in check["message"]
+    assert GOOD_KEY[:20] not in done.stdout + done.stderr
+    assert fake.requests == []  # nothing was sent anywhere
+
+
 async def test_a_repeat_comes_from_the_cache_and_force_asks_the_model_again(
     tmp_path: Path, fake: FakeOpenRouter
 ):

@@ -57,6 +57,18 @@ def test_openrouter_api_key_in_the_environment_means_openrouter():
     assert choice.problem() is None
 
 
+@pytest.mark.parametrize("pasted", [f"{ROUTER_KEY}\n", f"  {ROUTER_KEY} ", f"{ROUTER_KEY}\r\n"])
+def test_a_key_pasted_with_a_line_break_or_spaces_around_it_is_the_key(pasted: str):
+    from_environment = choose_provider(Settings(), {"OPENROUTER_API_KEY": pasted})
+    from_settings = choose_provider(Settings(api_key=SecretStr(pasted)), {})
+    assert from_environment.api_key == from_settings.api_key == ROUTER_KEY
+
+
+def test_a_blank_key_is_no_key():
+    assert choose_provider(Settings(api_key=SecretStr(" \n")), {}).name == "offline"
+    assert choose_provider(Settings(), {"OPENROUTER_API_KEY": "\n"}).name == "offline"
+
+
 def test_the_default_model_is_the_one_the_product_names():
     assert DEFAULT_MODEL == "deepseek/deepseek-chat-v3.1:free"
     choice = choose_provider(Settings(), {"OPENROUTER_API_KEY": ROUTER_KEY})
