@@ -30,7 +30,11 @@ class Block:
     defaults: Section
 
 
-class CatalogError(Exception):
+class TemplatesError(Exception):
+    """A block or template a generation needs is broken; the message names its file."""
+
+
+class CatalogError(TemplatesError):
     """A block folder is malformed; names the file or folder and the problem."""
 
 

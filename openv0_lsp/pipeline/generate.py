@@ -27,11 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import jinja2
-
 from openv0_lsp.config import Settings
 from openv0_lsp.loop_share import share_loop
-from openv0_lsp.pipeline.catalog import Block, CatalogError, load_catalog, template_file
+from openv0_lsp.pipeline.catalog import Block, TemplatesError, load_catalog, template_file
 from openv0_lsp.pipeline.framework import FRAMEWORKS, Framework
 from openv0_lsp.pipeline.model_output import NoCodeFound
 from openv0_lsp.pipeline.model_steps import (
@@ -48,12 +46,7 @@ from openv0_lsp.pipeline.model_steps import (
 )
 from openv0_lsp.pipeline.plan import Plan
 from openv0_lsp.pipeline.plan_offline import plan_offline
-from openv0_lsp.pipeline.scaffold import (
-    ScaffoldError,
-    scaffold_component,
-    template_environment,
-    template_error_message,
-)
+from openv0_lsp.pipeline.scaffold import scaffold_component, template_environment
 from openv0_lsp.pipeline.validate import Finding, validate_component
 from openv0_lsp.pipeline.worker import in_worker, in_worker_to_the_end
 from openv0_lsp.pipeline.write import (
@@ -282,10 +275,9 @@ async def generate_component(
         raise GenerationError(f"the model answered without code: {error}") from None
     except AnswerCutOff as error:
         raise GenerationError(f"{error}. Nothing was written.") from None
-    except (CatalogError, ScaffoldError, jinja2.TemplateError) as error:
-        where = template_error_message(error) if isinstance(error, jinja2.TemplateError) else error
+    except TemplatesError as error:
         raise GenerationError(
-            f"a template is broken: {where}\nFix it, or take it out of openv0.templatesPath."
+            f"a template is broken: {error}\nFix it, or take it out of openv0.templatesPath."
         ) from None
 
 

@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from pydantic import ValidationError
 
-from openv0_lsp.pipeline.catalog import Block
+from openv0_lsp.pipeline.catalog import Block, TemplatesError
 from openv0_lsp.pipeline.framework import Framework
 from openv0_lsp.pipeline.model_output import (
     NoCodeFound,
@@ -44,7 +45,7 @@ from openv0_lsp.pipeline.model_output import (
     extract_json,
 )
 from openv0_lsp.pipeline.plan import Plan
-from openv0_lsp.pipeline.scaffold import template_environment
+from openv0_lsp.pipeline.scaffold import template_environment, template_error_message
 from openv0_lsp.pipeline.validate import Finding
 from openv0_lsp.providers.base import (
     ChatDelta,
@@ -126,9 +127,13 @@ class ModelCall:
 
 
 def render_prompt(prompt: str, templates_path: Path | None, /, **context: Any) -> str:
-    """`templates/prompts/<prompt>.j2` rendered with `context`."""
-    template = template_environment(templates_path).get_template(f"prompts/{prompt}.j2")
-    return template.render(**context).strip()
+    """`templates/prompts/<prompt>.j2` rendered with `context`; `TemplatesError` naming the
+    file and line of a broken one."""
+    try:
+        template = template_environment(templates_path).get_template(f"prompts/{prompt}.j2")
+        return template.render(**context).strip()
+    except jinja2.TemplateError as exc:
+        raise TemplatesError(template_error_message(exc)) from exc
 
 
 async def stream_text(

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from openv0_lsp.pipeline.catalog import load_catalog, template_file
+from openv0_lsp.pipeline.catalog import TemplatesError, load_catalog, template_file
 from openv0_lsp.pipeline.icons import ICON_NAMES, icon_path
 from openv0_lsp.pipeline.plan import Plan, Section
 from openv0_lsp.templates_dir import template_roots
@@ -36,7 +36,7 @@ class Scaffold:
     extension: str
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(TemplatesError):
     """The plan names a block the catalog does not have, or a template failed to render."""
 
 
