@@ -4,7 +4,7 @@
 `OPENAI_API_KEY`): the `provider` setting if set, else `openrouter` when a key is present, else
 `offline`. The choice is a plain frozen value, so two reads of the same configuration compare
 equal; `ProviderPool` keeps one provider (one httpx client with its keep-alive connections) per
-choice and closes the previous one when the configuration changes.
+choice and closes the previous one once no generation uses it any more.
 
 The key is held in the choice for the provider to use; it is left out of `repr` and of
 everything `describe` returns.
@@ -12,9 +12,11 @@ everything `describe` returns.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -132,27 +134,47 @@ def make_provider(choice: ProviderChoice) -> ChatProvider:
 class ProviderPool:
     """One provider per configuration, reused by every generation until the settings change.
 
-    A provider replaced by a new configuration is closed only at `aclose` (shutdown): a
-    generation still streaming from it keeps its connection to the end.
+    Whoever uses a provider holds it from `acquire` to `release`. A provider that a new
+    configuration replaced is closed as soon as nobody holds it: a generation still streaming
+    from it keeps its connection to the end, and settings changed again and again leave no open
+    clients behind. `aclose` (shutdown) closes them all.
     """
 
     def __init__(self) -> None:
         self._choice: ProviderChoice | None = None
         self._provider: ChatProvider | None = None
-        self._retired: list[ChatProvider] = []
+        self._holders: Counter[ChatProvider] = Counter()  # providers in use, current or replaced
+        self._closing: set[asyncio.Task[None]] = set()
 
-    def get(self, choice: ProviderChoice) -> ChatProvider:
-        if self._provider is not None and choice == self._choice:
-            return self._provider
-        provider = make_provider(choice)
-        if self._provider is not None:
-            self._retired.append(self._provider)
-        self._choice, self._provider = choice, provider
-        return provider
+    def acquire(self, choice: ProviderChoice) -> ChatProvider:
+        """The live provider for `choice`, held until `release`; ProviderConfigError if the
+        choice cannot be made (the current provider stays)."""
+        if self._provider is None or choice != self._choice:
+            provider = make_provider(choice)
+            replaced = self._provider
+            self._choice, self._provider = choice, provider
+            if replaced is not None and not self._holders[replaced]:
+                self._close_soon(replaced)
+        self._holders[self._provider] += 1
+        return self._provider
+
+    def release(self, provider: ChatProvider) -> None:
+        self._holders[provider] -= 1
+        if self._holders[provider] <= 0:
+            del self._holders[provider]
+            if provider is not self._provider:
+                self._close_soon(provider)
+
+    def _close_soon(self, provider: ChatProvider) -> None:
+        task = asyncio.get_running_loop().create_task(provider.aclose())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def aclose(self) -> None:
-        providers = [*self._retired, *([self._provider] if self._provider else [])]
-        self._retired, self._provider, self._choice = [], None, None
+        providers = {*self._holders, *([self._provider] if self._provider else [])}
+        self._holders.clear()
+        self._provider, self._choice = None, None
         for provider in providers:
             with contextlib.suppress(Exception):
                 await provider.aclose()
+        await asyncio.gather(*self._closing, return_exceptions=True)

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from openv0_lsp.pipeline.validate import Finding
     from openv0_lsp.preview.model import CompileError
     from openv0_lsp.preview.service import PreviewService
-    from openv0_lsp.providers.base import ChatProvider
     from openv0_lsp.providers.select import ProviderChoice, ProviderPool
 
 log = logging.getLogger(__name__)
@@ -132,13 +131,14 @@ class OpenV0Server(LanguageServer):
 
         return choose_provider(self.settings)
 
-    def provider(self, choice: ProviderChoice) -> ChatProvider:
-        """The live provider for `choice` (one httpx client, reused); ProviderConfigError."""
+    def providers(self) -> ProviderPool:
+        """The live providers (one httpx client each, reused): `acquire` one for a choice,
+        `release` it when done."""
         from openv0_lsp.providers.select import ProviderPool
 
         if self._providers is None:
             self._providers = ProviderPool()
-        return self._providers.get(choice)
+        return self._providers
 
     def key_check(self) -> asyncio.Task[dict[str, Any]]:
         """The check of the key in force, started when the key (or provider) changes."""
@@ -153,10 +153,14 @@ class OpenV0Server(LanguageServer):
         from openv0_lsp.status import check_key, unusable
 
         try:
-            result = await check_key(self.provider(choice), choice)
+            provider = self.providers().acquire(choice)
         except ProviderConfigError as error:  # said now, not at the first generation
             _tell_user(self, str(error), level=types.MessageType.Warning)
             return unusable(choice, error)
+        try:
+            result = await check_key(provider, choice)
+        finally:
+            self.providers().release(provider)
         if result["state"] == "invalid":
             _tell_user(self, result["message"], level=types.MessageType.Warning)
         return result
@@ -367,16 +371,20 @@ async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
     from openv0_lsp.providers.base import ProviderConfigError
 
     try:
-        provider = ls.provider(ls.provider_choice())
-        request = GenerationRequest.from_arguments(
-            arguments,
-            workspaces=ls.workspace_paths(),
-            settings=ls.settings,
-            provider=provider,
-            # the code streamed so far, for a preview running when the generation starts
-            on_partial=ls.preview_partial if ls.running_preview() is not None else None,
-        )
-        preflight(request)
+        provider = ls.providers().acquire(ls.provider_choice())  # released when the job ends
+        try:
+            request = GenerationRequest.from_arguments(
+                arguments,
+                workspaces=ls.workspace_paths(),
+                settings=ls.settings,
+                provider=provider,
+                # the code streamed so far, for a preview running when the generation starts
+                on_partial=ls.preview_partial if ls.running_preview() is not None else None,
+            )
+            preflight(request)
+        except BaseException:
+            ls.providers().release(provider)
+            raise
     except WriteError as exc:
         raise _invalid(str(exc), show=ls) from exc
     except (GenerationError, ProviderConfigError) as exc:
@@ -398,6 +406,7 @@ async def generate(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
     task = ls.jobs.start(
         generation_id, ls.protocol.msg_id, _run(ls, request, progress, answer, answer_id)
     )
+    task.add_done_callback(lambda _: ls.providers().release(provider))  # however it ends
     if not arguments.wait:
         return {"generationId": generation_id, "status": "running"}
     try:

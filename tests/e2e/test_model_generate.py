@@ -360,6 +360,51 @@ async def test_cancel_mid_stream_closes_the_connection_and_writes_nothing(
     assert snapshot(tmp_path) == before
 
 
+def _established(local_port: int | None, remote_port: int) -> bool:
+    """Whether this machine has an open TCP connection from `local_port` to `remote_port` on
+    127.0.0.1 (a keep-alive connection the server holds to the fake)."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, remote, state = line.split()[1:4]
+        if (
+            int(local.split(":")[1], 16) == local_port
+            and int(remote.split(":")[1], 16) == remote_port
+            and state == "01"  # ESTABLISHED
+        ):
+            return True
+    return False
+
+
+async def test_a_settings_change_lets_running_generations_finish_then_closes_the_old_client(
+    client: LanguageClient, tmp_path: Path, fake: FakeOpenRouter, model: ScriptedModel
+):
+    await open_session(client, tmp_path, "vscode", options=options(fake))
+    first = await generate(client, prompt=PROMPT)
+    assert first["status"] == "written", first
+    kept_alive = fake.chats[-1].client_port
+    assert _established(kept_alive, fake.port)  # the client in force keeps its connection
+
+    model.tokens_per_second = 100  # the enhance answer takes a few seconds
+    model.plan = Reply.code_stream(model.plan if isinstance(model.plan, str) else "")
+    running = asyncio.ensure_future(generate(client, prompt=PROMPT, name="SecondPricing"))
+    await wait_until(lambda: len(fake.chats) == 4)  # the second enhance is streaming
+    streaming = fake.chats[-1].client_port
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"openv0": options(fake, model="vendor/another:free")}
+        )
+    )
+    second = await asyncio.wait_for(running, 30)
+
+    assert second["status"] == "written", second
+    assert second["model"] == FREE_MODEL  # it finished on the provider it started with
+    assert MARKER in Path(second["files"][0]).read_text(encoding="utf-8")
+    await wait_until(lambda: not _established(streaming, fake.port), timeout=5)
+    assert not _established(kept_alive, fake.port)  # the replaced client is closed
+    model.tokens_per_second = None
+    third = await generate(client, prompt=PROMPT, name="ThirdPricing")
+    assert third["status"] == "written" and third["model"] == "vendor/another:free"
+
+
 async def test_the_openai_provider_works_with_any_compatible_server_and_no_key(
     client: LanguageClient, tmp_path: Path
 ):

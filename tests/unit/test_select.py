@@ -3,6 +3,8 @@ key is used but never shown, and one live provider is kept per configuration."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pydantic import SecretStr
 
@@ -171,27 +173,59 @@ async def test_make_provider_builds_the_chosen_client_without_showing_the_key():
 async def test_the_pool_keeps_one_provider_per_configuration_and_closes_all():
     pool = ProviderPool()
     environ = {"OPENROUTER_API_KEY": ROUTER_KEY}
-    first = pool.get(choose_provider(Settings(), environ))
-    again = pool.get(choose_provider(Settings(), environ))  # an equal, separately made choice
+    first = pool.acquire(choose_provider(Settings(), environ))
+    again = pool.acquire(choose_provider(Settings(), environ))  # an equal, separately made choice
     assert again is first
 
-    changed = pool.get(choose_provider(Settings(model="qwen/qwen3-coder:free"), environ))
+    changed = pool.acquire(choose_provider(Settings(model="qwen/qwen3-coder:free"), environ))
     assert changed is not first
     assert changed.model == "qwen/qwen3-coder:free"
     assert isinstance(first, OpenAICompatibleProvider)
     assert isinstance(changed, OpenAICompatibleProvider)
-    assert not first._client.is_closed  # a generation may still stream from it
+    assert not first._client.is_closed  # generations may still stream from it
 
     await pool.aclose()
     assert first._client.is_closed and changed._client.is_closed
-    assert pool.get(choose_provider(Settings(), environ)) is not first  # a fresh one after
+    assert pool.acquire(choose_provider(Settings(), environ)) is not first  # a fresh one after
     await pool.aclose()
+
+
+async def test_a_replaced_provider_is_closed_once_its_last_holder_releases_it():
+    pool = ProviderPool()
+    environ = {"OPENROUTER_API_KEY": ROUTER_KEY}
+    first = pool.acquire(choose_provider(Settings(), environ))
+    also_first = pool.acquire(choose_provider(Settings(), environ))  # two generations
+    assert isinstance(first, OpenAICompatibleProvider) and also_first is first
+    models = [f"vendor/model-{n}" for n in range(5)]
+    passing = []
+    for model in models:  # settings changed again and again, nothing generating meanwhile
+        passing.append(pool.acquire(choose_provider(Settings(model=model), environ)))
+        pool.release(passing[-1])
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert all(isinstance(p, OpenAICompatibleProvider) for p in passing)
+    assert [p._client.is_closed for p in passing] == [True] * 4 + [False]
+    assert not first._client.is_closed  # still held: its generations stream to the end
+
+    pool.release(first)
+    await asyncio.sleep(0)
+    assert not first._client.is_closed  # one generation still holds it
+    pool.release(also_first)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert first._client.is_closed
+    current = pool.acquire(choose_provider(Settings(model=models[-1]), environ))
+    assert isinstance(current, OpenAICompatibleProvider)
+    assert not current._client.is_closed  # the one in force stays open, held or not
+    pool.release(current)
+    await pool.aclose()
+    assert current._client.is_closed
 
 
 async def test_the_pool_keeps_the_working_provider_when_a_new_choice_cannot_be_made():
     pool = ProviderPool()
-    working = pool.get(choose_provider(Settings(), {"OPENROUTER_API_KEY": ROUTER_KEY}))
+    working = pool.acquire(choose_provider(Settings(), {"OPENROUTER_API_KEY": ROUTER_KEY}))
     with pytest.raises(ProviderConfigError):
-        pool.get(choose_provider(Settings(provider="openrouter"), {}))
-    assert pool.get(choose_provider(Settings(), {"OPENROUTER_API_KEY": ROUTER_KEY})) is working
+        pool.acquire(choose_provider(Settings(provider="openrouter"), {}))
+    assert pool.acquire(choose_provider(Settings(), {"OPENROUTER_API_KEY": ROUTER_KEY})) is working
     await pool.aclose()
