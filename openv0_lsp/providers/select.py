@@ -159,6 +159,8 @@ class ProviderPool:
         return self._provider
 
     def release(self, provider: ChatProvider) -> None:
+        if provider not in self._holders:
+            return  # `aclose` closed it meanwhile (shutdown)
         self._holders[provider] -= 1
         if self._holders[provider] <= 0:
             del self._holders[provider]

@@ -217,9 +217,12 @@ async def test_a_replaced_provider_is_closed_once_its_last_holder_releases_it():
     current = pool.acquire(choose_provider(Settings(model=models[-1]), environ))
     assert isinstance(current, OpenAICompatibleProvider)
     assert not current._client.is_closed  # the one in force stays open, held or not
-    pool.release(current)
-    await pool.aclose()
+    held = pool.acquire(choose_provider(Settings(model=models[-1]), environ))
+    await pool.aclose()  # shutdown while a generation still holds it
     assert current._client.is_closed
+    pool.release(current)
+    pool.release(held)  # the generation ends after the shutdown: nothing more to close
+    assert pool._closing == set()
 
 
 async def test_the_pool_keeps_the_working_provider_when_a_new_choice_cannot_be_made():
