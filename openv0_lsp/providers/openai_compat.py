@@ -313,6 +313,17 @@ def _retry_hint(headers: httpx.Headers, *, now: float | None = None) -> float | 
     return max(hints) if hints else None
 
 
+def _duration(seconds: float) -> str:
+    """A wait as people say it: 20 s, 12 min, 6 h 5 min."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
 def _is_retryable(status: int) -> bool:
     return status == 408 or status == 429 or 500 <= status <= 599
 
@@ -871,7 +882,15 @@ class OpenAICompatibleProvider(ChatProvider):
             )
         if status == 429:
             wait = _retry_hint(headers)
-            after = f"; the server asks to wait {wait:.0f} s" if wait is not None else ""
+            after = f"; the server asks to wait {_duration(wait)}" if wait is not None else ""
+            if wait is not None and wait > self.retry.max_wait:
+                until = time.strftime("%H:%M UTC", time.gmtime(time.time() + wait))
+                after += f", until {until}"
+                if self.name == "openrouter" and model and model.endswith(":free"):
+                    after += (
+                        " (free models are limited per day: credits on openrouter.ai raise the "
+                        "limit, or pick a paid model in openv0.model)"
+                    )
             return RateLimited(
                 f"{subject}: rate limited (429: {message}){after}", retry_after=wait, **fields
             )

@@ -358,6 +358,18 @@ async def test_a_daily_cap_is_not_retried_until_its_reset(fake: FakeOpenRouter, 
     assert isinstance(error, RateLimited) and error.status == 429
     assert error.retry_after is not None and error.retry_after > 3600
     assert len(fake.chats) == 1
+    # said as people say it, with when it ends and what to do (the model is a :free one)
+    until = time.strftime("%H:%M UTC", time.gmtime(tomorrow / 1000))
+    assert f"the server asks to wait 6 h, until {until}" in error.message
+    assert "free models are limited per day" in error.message
+
+
+async def test_a_wait_of_minutes_is_said_in_minutes(fake: FakeOpenRouter, make: MakeProvider):
+    fake.script(Reply.rate_limited(retry_after="740"))
+    error = await failure(make(model="vendor/paid-model"))
+    assert isinstance(error, RateLimited)
+    assert "the server asks to wait 12 min, until " in error.message
+    assert "free models" not in error.message  # a paid model has no daily free limit
 
 
 @pytest.mark.parametrize("status", [400, 401, 402, 403, 404, 413])
