@@ -334,7 +334,7 @@ async def _generate(request: GenerationRequest, progress: ProgressSink) -> Gener
         blocks = ", ".join(s.block for s in plan.sections)
         await step("scaffold", f"{plan.name} from {blocks}")
         # A template render takes less time than a hop to the worker and back: done in place.
-        scaffold = scaffold_component(plan, templates_path=templates)
+        scaffold = scaffold_component(plan, templates_path=templates, catalog=catalog)
         done("scaffold")
 
         if provider.uses_model:

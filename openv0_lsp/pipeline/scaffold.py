@@ -8,6 +8,7 @@ generated code's syntax.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from openv0_lsp.pipeline.catalog import TemplatesError, load_catalog, template_file
+from openv0_lsp.pipeline.catalog import Block, TemplatesError, load_catalog, template_file
 from openv0_lsp.pipeline.icons import ICON_NAMES, icon_path
 from openv0_lsp.pipeline.plan import Plan, Section
 from openv0_lsp.templates_dir import template_roots
@@ -89,8 +90,12 @@ def _block_functions(plan: Plan, component_names: dict[str, str]) -> list[str]:
     return names
 
 
-def scaffold_component(plan: Plan, *, templates_path: Path | None = None) -> Scaffold:
-    catalog = load_catalog(templates_path)
+def scaffold_component(
+    plan: Plan, *, templates_path: Path | None = None, catalog: Mapping[str, Block] | None = None
+) -> Scaffold:
+    """The plan rendered; `catalog` is the one the plan was made with (read when not given)."""
+    if catalog is None:
+        catalog = load_catalog(templates_path)
     unknown = [s.block for s in plan.sections if s.block not in catalog]
     if unknown:
         raise ScaffoldError(

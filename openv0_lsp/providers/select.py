@@ -88,8 +88,8 @@ def choose_provider(settings: Settings, environ: Mapping[str, str] | None = None
         name = "openrouter" if key or from_environment("openrouter") else "offline"
     if name == "offline":
         return ProviderChoice("offline")
-    if not key and from_environment(name):
-        key, source = from_environment(name), KEY_VARIABLES[name]
+    if not key and (key := from_environment(name)):
+        source = KEY_VARIABLES[name]
     from openv0_lsp.providers.openai_compat import OPENROUTER_BASE_URL
 
     default_url = OPENROUTER_BASE_URL if name == "openrouter" else OPENAI_BASE_URL
