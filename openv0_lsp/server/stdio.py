@@ -11,18 +11,21 @@ pygls writes to stdout with a blocking write and flush: when the client is slow 
 itself), a full pipe stopped the whole event loop in the middle of a progress report. An asyncio
 write transport buffers instead and writes when the pipe has room.
 
-pygls's own reader and writer remain the fallback when stdin or stdout is not a pipe (a file).
+pygls's own reader remains the fallback when stdin is not a pipe (a file), and a blocking
+writer when stdout is not one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 import sys
 import threading
 from typing import BinaryIO
 
-from pygls.io_ import StdinAsyncReader, StdoutWriter, run_async
+from pygls.io_ import StdinAsyncReader, run_async
 from pygls.server import JsonRPCServer
 
 log = logging.getLogger(__name__)
@@ -65,25 +68,54 @@ class _PipeWriter:
         self._transport.close()
 
 
-async def _open_writer(stdout: BinaryIO) -> _PipeWriter | StdoutWriter:
-    loop = asyncio.get_running_loop()
-    try:
-        transport, _ = await loop.connect_write_pipe(asyncio.Protocol, stdout)
-    except (ValueError, OSError) as exc:  # a regular file or a terminal, not a pipe
-        log.debug("stdout is not a pipe (%s): blocking writes", exc)
-        return StdoutWriter(stdout)
-    return _PipeWriter(transport)
+def _is_pipe(stream: BinaryIO) -> bool:
+    """A pipe or a socket, which the loop can watch. Not a regular file (asyncio refuses it,
+    uvloop aborts the process) nor a device such as /dev/null (asyncio accepts it, then fails to
+    watch it in a callback, and the server waited for input forever)."""
+    mode = os.fstat(stream.fileno()).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+class _FileWriter:
+    """A blocking writer for a stdout that is a file or a terminal. Like the pipe writer, it
+    drops what is written once it is closed: pygls's own raised, and the error it then tried to
+    report was written too, raising again (a storm of tracebacks at exit)."""
+
+    def __init__(self, stdout: BinaryIO):
+        self._stdout = stdout
+
+    def write(self, data: bytes) -> None:
+        if not self._stdout.closed:
+            self._stdout.write(data)
+            self._stdout.flush()
+
+    def close(self) -> None:
+        self._stdout.close()
+
+
+async def _open_writer(stdout: BinaryIO) -> _PipeWriter | _FileWriter:
+    if _is_pipe(stdout):
+        try:
+            transport, _ = await asyncio.get_running_loop().connect_write_pipe(
+                asyncio.Protocol, stdout
+            )
+            return _PipeWriter(transport)
+        except OSError as exc:
+            log.debug("stdout cannot be watched (%s): blocking writes", exc)
+    return _FileWriter(stdout)
 
 
 async def _open_reader(stdin: BinaryIO, server: JsonRPCServer) -> _PipeReader | StdinAsyncReader:
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=1024 * 1024)
-    try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
-    except (ValueError, OSError) as exc:  # a regular file, not a pipe
-        log.debug("stdin is not a pipe (%s): reading it with threads", exc)
-        return StdinAsyncReader(stdin, server.thread_pool)
-    return _PipeReader(reader)
+    if _is_pipe(stdin):
+        reader = asyncio.StreamReader(limit=1024 * 1024)
+        try:
+            await asyncio.get_running_loop().connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), stdin
+            )
+            return _PipeReader(reader)
+        except OSError as exc:
+            log.debug("stdin cannot be watched (%s): reading it with threads", exc)
+    return StdinAsyncReader(stdin, server.thread_pool)
 
 
 def serve_stdio(server: JsonRPCServer) -> None:
