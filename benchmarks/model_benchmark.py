@@ -562,7 +562,8 @@ def print_report(figures: dict[str, Any]) -> None:
     s, o, c = figures["settings"], figures["overhead"], figures["concurrent"]
     idle, load = figures["code_action_idle"], figures["code_action_under_load"]
     print(
-        f"openv0-lsp model benchmark (python {sys.version.split()[0]}, {os.cpu_count()} cpus):"
+        f"openv0-lsp model benchmark (python {sys.version.split()[0]}, {s['event_loop']} loop,"
+        f" {os.cpu_count()} cpus):"
         f" the fake streams a plan of {s['plan_tokens']} tokens and a component of"
         f" {s['tokens']} tokens at {s['rate']:g} tokens/s one at a time (a), at"
         f" {s['concurrent_rate']:g} tokens/s each when concurrent (b); provider {s['provider']},"
@@ -668,7 +669,8 @@ async def run(load: Load) -> dict[str, Any]:
                 uri = openv0.open_document(workspace / "App.tsx")
                 figures: dict[str, Any] = {
                     "settings": dataclasses.asdict(load)
-                    | {"plan_tokens": plan_tokens(), "provider": "openai", "model": MODEL},
+                    | {"plan_tokens": plan_tokens(), "provider": "openai", "model": MODEL}
+                    | {"event_loop": (await loop_lag(openv0))["loop"]},
                     "overhead": await measure_overhead(openv0, fake, answer, load.runs),
                 }
                 actions = await openv0.code_action(uri)

@@ -75,6 +75,7 @@ class LoopLagProbe:
     def report_and_reset(self) -> dict[str, Any]:
         """The figures since the previous report."""
         report = {
+            "loop": type(asyncio.get_running_loop()).__module__.partition(".")[0],  # or uvloop
             "maxLagMs": round(self.max_lag * 1000, 2),
             "maxLagAtS": round(self.max_lag_at, 3),
             "maxLagCpuMs": round(self.max_lag_cpu * 1000, 2),

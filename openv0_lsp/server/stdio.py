@@ -13,6 +13,9 @@ write transport buffers instead and writes when the pipe has room.
 
 pygls's own reader remains the fallback when stdin is not a pipe (a file), and a blocking
 writer when stdout is not one.
+
+The loop is uvloop's where it is installed (everywhere but Windows): with a hundred model streams
+going, the server spends less CPU on the loop itself, and the loop answers sooner.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import os
 import stat
 import sys
 import threading
-from typing import BinaryIO
+from collections.abc import Coroutine
+from typing import Any, BinaryIO
 
 from pygls.io_ import StdinAsyncReader, run_async
 from pygls.server import JsonRPCServer
@@ -118,6 +122,15 @@ async def _open_reader(stdin: BinaryIO, server: JsonRPCServer) -> _PipeReader | 
     return StdinAsyncReader(stdin, server.thread_pool)
 
 
+def _run(main: Coroutine[Any, Any, None]) -> None:
+    try:
+        import uvloop
+    except ImportError:  # Windows: no uvloop
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
 def serve_stdio(server: JsonRPCServer) -> None:
     """Like pygls's `start_io`, with the event loop reading stdin."""
     stop = threading.Event()
@@ -135,7 +148,7 @@ def serve_stdio(server: JsonRPCServer) -> None:
         )
 
     try:
-        asyncio.run(main())
+        _run(main())
     except BrokenPipeError:
         log.error("the connection to the client is lost; shutting down")
     except (KeyboardInterrupt, SystemExit):

@@ -85,6 +85,7 @@ def test_a_quick_model_benchmark_run_streams_from_the_fake_and_every_generation_
     ):
         assert isinstance(value, int | float) and value >= 0, figures
     assert figures["overhead"]["runs"] == figures["settings"]["runs"]
+    assert figures["settings"]["event_loop"] == "uvloop"  # the server's, as users run it here
     assert figures["overhead"]["stream_p50_ms"] > 0
     for section in ("code_action_idle", "code_action_under_load"):
         assert figures[section]["runs"] > 0 and figures[section]["p99_ms"] > 0, section
