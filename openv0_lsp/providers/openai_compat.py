@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import errno
 import hashlib
 import ipaddress
 import logging
@@ -258,8 +259,9 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def check_base_url(base_url: str) -> httpx.URL:
-    """The base URL, if it may carry a key: HTTPS, or plain HTTP to this machine only."""
+def check_base_url(base_url: str, *, with_key: bool) -> httpx.URL:
+    """The base URL, if requests may go there: HTTPS; plain HTTP to this machine; plain HTTP to
+    another machine (an Ollama on the local network) only when no API key would travel along."""
     try:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError) as exc:
@@ -270,13 +272,14 @@ def check_base_url(base_url: str) -> httpx.URL:
         )
     if url.scheme == "https" and url.host:
         return url
-    if url.scheme == "http" and url.host and is_loopback_host(url.host):
+    if url.scheme == "http" and url.host and (not with_key or is_loopback_host(url.host)):
         return url
     shown = url.copy_with(query=None, fragment=None) if url.host else base_url
     if url.scheme == "http":
         raise ProviderConfigError(
             f"refusing plain HTTP to {url.host} ({shown}): the API key would travel unencrypted; "
-            "use https://, or http:// only for a server on this machine (localhost, 127.0.0.1, ::1)"
+            "use https://, or http:// only for a server on this machine (localhost, 127.0.0.1, "
+            "::1) or for a server that takes no API key (then set none)"
         )
     raise ProviderConfigError(
         f"the base URL {shown} must start with https:// (or http:// to localhost)"
@@ -361,8 +364,8 @@ class OpenAICompatibleProvider(ChatProvider):
         self.name = name
         self.server_fallback = server_fallback  # send OpenRouter's `models` array
         self.discover_free_models = discover_free_models
-        self.base_url = check_base_url(base_url)
         self._key = _check_key(api_key)
+        self.base_url = check_base_url(base_url, with_key=bool(self._key))
         self.model = model
         self.fallback_models = tuple(fallback_models)
         self.timeouts = timeouts or Timeouts()
@@ -573,10 +576,16 @@ class OpenAICompatibleProvider(ChatProvider):
 
     def _exhausted(self, error: ModelUnavailable, chain: Sequence[str]) -> ModelUnavailable:
         """Every model of the chain is unavailable: say which, and what to set."""
-        tried = ", ".join(chain)
+        if len(chain) == 1:  # one model, no fallbacks: its own error says it all
+            text = f"{error.message}. Set openv0.model to a model the server offers"
+        else:
+            text = (
+                f"{self.name}: no model of the chain answered ({', '.join(chain)}); last error: "
+                f"{error.message}. Set openv0.model or openv0.fallbackModels to a model the "
+                "server offers"
+            )
         return ModelUnavailable(
-            f"{self.name}: no model of the chain answered ({tried}); last error: {error.message}. "
-            "Set openv0.model or openv0.fallbackModels to a model the server offers",
+            text,
             status=error.status,
             code=error.code,
             model=error.model,
@@ -821,6 +830,10 @@ class OpenAICompatibleProvider(ChatProvider):
             model=model,
         )
 
+    def _server(self) -> str:
+        """Where the requests go, as the user wrote it in the base URL: scheme, host, port."""
+        return str(self.base_url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
+
     def _transport_error(self, exc: httpx.HTTPError, model: str | None) -> ProviderError:
         detail = self._redact(str(exc) or type(exc).__name__)
         # httpx_aiohttp names every aiohttp connection error ConnectTimeout: the aiohttp error it
@@ -836,8 +849,8 @@ class OpenAICompatibleProvider(ChatProvider):
             )
         if isinstance(cause, aiohttp.ClientConnectorError):
             return ProviderError(
-                f"{self.name}: cannot connect to {self.base_url.host}: {detail}",
-                retryable=True,
+                f"{self.name}: cannot connect to {self._server()}: {_connect_failure(cause)}",
+                retryable=not isinstance(cause, aiohttp.ClientSSLError),
                 model=model,
             )
         return ProviderError(
@@ -894,8 +907,14 @@ class OpenAICompatibleProvider(ChatProvider):
             return RateLimited(
                 f"{subject}: rate limited (429: {message}){after}", retry_after=wait, **fields
             )
-        if model and (status == 404 or (status == 400 and _about_model(message, model))):
+        if model and status in (400, 404) and _about_model(message, model):
             return ModelUnavailable(f"{subject} is unavailable ({status}: {message})", **fields)
+        if status == 404:  # not about a model: the path is wrong
+            return ProviderError(
+                f"{subject}: HTTP 404 ({message}) under {self.base_url}: check openv0.baseUrl "
+                "(OpenAI-compatible servers usually answer under …/v1)",
+                **fields,
+            )
         hint = _retry_hint(headers) if fields["retryable"] else None
         return ProviderError(f"{subject}: HTTP {status}: {message}", retry_after=hint, **fields)
 
@@ -921,3 +940,16 @@ class _StreamState:
 
     def text(self) -> str:
         return "".join(self.content)
+
+
+def _connect_failure(cause: aiohttp.ClientConnectorError) -> str:
+    """Why a connection failed, in words that say what to check."""
+    if isinstance(cause, aiohttp.ClientConnectorDNSError):
+        return "no such host (check openv0.baseUrl)"
+    if isinstance(cause, aiohttp.ClientConnectorCertificateError):
+        return f"its TLS certificate is not trusted ({cause.certificate_error})"
+    if isinstance(cause, aiohttp.ClientSSLError):
+        return "the TLS handshake failed (is it an http:// server?)"
+    if cause.os_error.errno == errno.ECONNREFUSED:
+        return "nothing listens there (is the model server running?)"
+    return cause.os_error.strerror or str(cause.os_error) or type(cause.os_error).__name__

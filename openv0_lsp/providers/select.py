@@ -52,7 +52,7 @@ class ProviderChoice:
         from openv0_lsp.providers.openai_compat import check_base_url
 
         try:
-            check_base_url(self.base_url)
+            check_base_url(self.base_url, with_key=bool(self.api_key))
         except ProviderConfigError as error:
             return f"openv0.baseUrl: {error}"
         if self.name == "openrouter" and not self.api_key:

@@ -119,6 +119,31 @@ async def test_a_local_openai_compatible_server_needs_no_key(tmp_path: Path):
         assert "Authorization" not in chat.headers
 
 
+async def test_a_model_server_on_the_local_network_takes_plain_http_when_no_key_is_set(
+    tmp_path: Path,
+):
+    """An Ollama on another machine of the network (`http://gpu-box.lan:11434/v1`): nothing
+    secret travels without a key, so plain HTTP is fine. The fake stands in as an HTTP proxy,
+    which is how a request to another host reaches it here."""
+    async with FakeOpenRouter(check_keys=False) as local:
+        local.responder = ScriptedModel()
+        env = environment(
+            OPENV0_PROVIDER="openai",
+            OPENV0_BASE_URL="http://gpu-box.lan:11434/v1",
+            OPENV0_MODEL=LOCAL_MODEL,
+            HTTP_PROXY=f"http://127.0.0.1:{local.port}",
+        )
+        done = await generate(tmp_path, env)
+
+    assert done.returncode == 0, done.stderr
+    assert MARKER in (tmp_path / "components" / "PricingSection.tsx").read_text(encoding="utf-8")
+    assert len(local.chats) == 2
+    for chat in local.chats:
+        assert chat.headers["Host"] == "gpu-box.lan:11434"
+        assert chat.path == "/v1/chat/completions"
+        assert "Authorization" not in chat.headers
+
+
 @pytest.mark.parametrize("as_json", [True, False], ids=["json", "text"])
 async def test_a_rejected_key_says_how_to_fix_it_writes_nothing_and_never_shows_the_key(
     tmp_path: Path, fake: FakeOpenRouter, as_json: bool

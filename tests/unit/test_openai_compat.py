@@ -467,6 +467,30 @@ async def test_a_paid_model_is_never_replaced_by_a_free_one(
     assert isinstance(error, ModelUnavailable) and len(fake.chats) == 1
 
 
+async def test_a_single_unavailable_model_is_named_with_the_servers_own_words(
+    fake: FakeOpenRouter, make: MakeProvider
+):
+    """Ollama's answer for a model it has not pulled: one model, no chain to speak of."""
+    fake.script(Reply.error(404, 'model "llama3" not found, try pulling it first'))
+    error = await failure(make(model="llama3"))
+    assert isinstance(error, ModelUnavailable) and len(fake.chats) == 1
+    assert str(error) == (
+        'openrouter: llama3 is unavailable (404: model "llama3" not found, try pulling it '
+        "first). Set openv0.model to a model the server offers"
+    )
+
+
+async def test_a_404_that_is_not_about_the_model_points_at_the_base_url(
+    fake: FakeOpenRouter, make: MakeProvider
+):
+    """A base URL without its `/v1`: the server has no such path, and says nothing of models."""
+    fake.script(Reply.json("404 page not found", status=404))
+    error = await failure(make(model="llama3", fallback_models=["other/one"]))
+    assert not isinstance(error, ModelUnavailable) and not error.retryable
+    assert len(fake.chats) == 1  # neither retried nor another model asked
+    assert "check openv0.baseUrl" in str(error) and fake.base_url in str(error)
+
+
 async def test_a_bare_json_error_in_an_event_stream_200_is_that_error(
     fake: FakeOpenRouter, make: MakeProvider
 ):
@@ -539,6 +563,21 @@ async def test_an_unreachable_server_is_a_retryable_connect_error(make: MakeProv
     error = await failure(make(base_url=f"http://127.0.0.1:{port}/v1", retry=RetryPolicy(tries=1)))
     assert error.retryable and "cannot connect" in str(error)
     assert not isinstance(error, ProviderTimeout) and "within" not in str(error)  # refused
+    assert str(error) == (
+        f"openrouter: cannot connect to http://127.0.0.1:{port}: nothing listens there "
+        "(is the model server running?)"
+    )
+
+
+async def test_https_to_a_plain_http_server_says_so_and_is_not_retried(
+    fake: FakeOpenRouter, make: MakeProvider
+):
+    error = await failure(make(base_url=f"https://127.0.0.1:{fake.port}/v1"))
+    assert str(error) == (
+        f"openrouter: cannot connect to https://127.0.0.1:{fake.port}: the TLS handshake failed "
+        "(is it an http:// server?)"
+    )
+    assert not error.retryable and fake.requests == []
 
 
 # --- cancel ---------------------------------------------------------------------------------
@@ -655,6 +694,12 @@ async def test_the_key_never_appears_in_errors_logs_or_repr(
 def test_plain_http_to_a_non_loopback_host_is_refused(url: str):
     with pytest.raises(ProviderConfigError, match="refusing plain HTTP"):
         OpenAICompatibleProvider(base_url=url, api_key=GOOD_KEY, model="m")
+
+
+@pytest.mark.parametrize("url", ["http://192.168.1.20:11434/v1", "http://gpu-box.lan/v1"])
+def test_plain_http_to_another_machine_is_taken_when_no_key_travels(url: str):
+    provider = OpenAICompatibleProvider(base_url=url, api_key=None, model="m")
+    assert str(provider.base_url) == url
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/v1", "openrouter.ai/api/v1"])
