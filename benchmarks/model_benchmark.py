@@ -245,6 +245,7 @@ async def serve_fake(tokens: int, rate: float, concurrent_rate: float) -> None:
     loop = asyncio.get_running_loop()
     async with FakeOpenRouter(check_keys=False) as fake:
         fake.responder = model
+        fake.models = [{"id": MODEL}]  # `openv0.status` finds the model offered
         print(json.dumps({"baseUrl": fake.base_url}), flush=True)
         reported: set[int] = set()
         while await loop.run_in_executor(None, sys.stdin.readline):

@@ -32,7 +32,7 @@ from openv0_lsp.pipeline.generate import (
 from openv0_lsp.pipeline.write import WriteError
 from openv0_lsp.providers.base import ProviderConfigError
 from openv0_lsp.providers.select import ProviderChoice, choose_provider, make_provider
-from openv0_lsp.status import check_key, status_report, unusable
+from openv0_lsp.status import check_key, check_models, status_report, unusable
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,7 +158,7 @@ def status(args: argparse.Namespace) -> int:
     settings, problems = resolve_settings([("environment", environment_layer())])
     choice = choose_provider(settings)
     payload = {
-        **status_report(settings, choice, asyncio.run(_key_check(choice))),
+        **status_report(settings, choice, *asyncio.run(_checks(choice))),
         "problems": [str(p) for p in problems],
     }
     text = "\n".join(f"{k}: {v}" for k, v in payload.items())
@@ -166,13 +166,17 @@ def status(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _key_check(choice: ProviderChoice) -> dict[str, Any]:
+async def _checks(choice: ProviderChoice) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The key check and the model check, side by side."""
     try:
         provider = make_provider(choice)
     except ProviderConfigError as exc:
-        return unusable(choice, exc)
+        return unusable(choice, exc), {"state": "unchecked", "message": str(exc)}
     try:
-        return await check_key(provider, choice)
+        key_check, model_check = await asyncio.gather(
+            check_key(provider, choice), check_models(provider, choice)
+        )
+        return key_check, model_check
     finally:
         await provider.aclose()
 

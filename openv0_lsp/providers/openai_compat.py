@@ -569,10 +569,7 @@ class OpenAICompatibleProvider(ChatProvider):
         except ProviderError as exc:
             log.info("%s: no model list to find a free replacement: %s", self.name, exc)
             return []
-        family = chain[0].split("/", 1)[0]
-        free = [m.id for m in models if m.is_free and m.id not in chain]
-        free.sort(key=lambda model_id: not model_id.startswith(family + "/"))
-        return free[:SERVER_FALLBACK_SIZE]
+        return free_replacements(models, chain)
 
     def _exhausted(self, error: ModelUnavailable, chain: Sequence[str]) -> ModelUnavailable:
         """Every model of the chain is unavailable: say which, and what to set."""
@@ -940,6 +937,15 @@ class _StreamState:
 
     def text(self) -> str:
         return "".join(self.content)
+
+
+def free_replacements(models: Sequence[ModelInfo], chain: Sequence[str]) -> list[str]:
+    """The free models to try in place of a `:free` chain that is gone: at most three, the
+    first configured model's family first."""
+    family = chain[0].split("/", 1)[0] + "/"
+    free = [m.id for m in models if m.is_free and m.id not in chain]
+    free.sort(key=lambda model_id: not model_id.startswith(family))
+    return free[:SERVER_FALLBACK_SIZE]
 
 
 def _connect_failure(cause: aiohttp.ClientConnectorError) -> str:

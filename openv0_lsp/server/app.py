@@ -26,6 +26,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from openv0_lsp import __version__
+from openv0_lsp.server.checks import CheckCache
 from openv0_lsp.server.diagnostics import DiagnosticsBook
 from openv0_lsp.server.jobs import GenerationJobs
 from openv0_lsp.server.loop_lag import LoopLagProbe
@@ -59,7 +60,8 @@ class OpenV0Server(LanguageServer):
         self._settings: Settings | None = None
         self._last_settings_message = ""
         self._providers: ProviderPool | None = None
-        self._key_check: tuple[ProviderChoice, asyncio.Task[dict[str, Any]]] | None = None
+        self._key_checks = CheckCache(self._check_key)
+        self._model_checks = CheckCache(self._check_models)
         self.loop_lag = LoopLagProbe.from_environment()
         self.diagnostics = DiagnosticsBook(self.text_document_publish_diagnostics)
         self.preview: PreviewService | None = None  # started by the first openv0.preview
@@ -142,11 +144,7 @@ class OpenV0Server(LanguageServer):
 
     def key_check(self) -> asyncio.Task[dict[str, Any]]:
         """The check of the key in force, started when the key (or provider) changes."""
-        choice = self.provider_choice()
-        if self._key_check is None or self._key_check[0] != choice:
-            task = asyncio.get_running_loop().create_task(self._check_key(choice))
-            self._key_check = (choice, task)
-        return self._key_check[1]
+        return self._key_checks.get(self.provider_choice())
 
     async def _check_key(self, choice: ProviderChoice) -> dict[str, Any]:
         from openv0_lsp.providers.base import ProviderConfigError
@@ -164,6 +162,24 @@ class OpenV0Server(LanguageServer):
         if result["state"] == "invalid":
             _tell_user(self, result["message"], level=types.MessageType.Warning)
         return result
+
+    def model_check(self) -> asyncio.Task[dict[str, Any]]:
+        """The check of the models in force, started when `openv0.status` first asks after the
+        settings changed (a model list can be large: not fetched at every start)."""
+        return self._model_checks.get(self.provider_choice())
+
+    async def _check_models(self, choice: ProviderChoice) -> dict[str, Any]:
+        from openv0_lsp.providers.base import ProviderConfigError
+        from openv0_lsp.status import check_models
+
+        try:
+            provider = self.providers().acquire(choice)
+        except ProviderConfigError as error:  # the key check tells the user
+            return {"state": "unchecked", "message": str(error)}
+        try:
+            return await check_models(provider, choice)
+        finally:
+            self.providers().release(provider)
 
     async def ready(self) -> None:
         """Until the modules are loaded and the client has answered for its settings."""
@@ -587,13 +603,16 @@ async def status(ls: OpenV0Server, *args: Any) -> dict[str, Any]:
         raise _invalid(str(exc)) from exc
     from openv0_lsp.status import status_report
 
-    check = ls.key_check()
-    try:
-        key_check = await asyncio.wait_for(asyncio.shield(check), CLIENT_ANSWER_TIMEOUT)
-    except TimeoutError:
-        key_check = {"state": "checking", "message": "the key check has not answered yet"}
+    checks = {"key": ls.key_check(), "model": ls.model_check()}
+    await asyncio.wait(checks.values(), timeout=CLIENT_ANSWER_TIMEOUT)  # never cancels them
+    key_check, model_check = (
+        c.result()
+        if c.done()
+        else {"state": "checking", "message": f"the {name} check has not answered yet"}
+        for name, c in checks.items()
+    )
     return {
-        **status_report(ls.settings, ls.provider_choice(), key_check),
+        **status_report(ls.settings, ls.provider_choice(), key_check, model_check),
         "previewUrl": ls.preview.url if ls.preview is not None else None,
         "workspaceFolders": [str(p) for p in ls.workspace_paths()],
         "runningGenerations": len(ls.jobs),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -183,6 +184,60 @@ async def test_status_checks_the_key_and_masks_it(fake: FakeOpenRouter):
     [key_request] = [r for r in fake.requests if r.path.endswith("/key")]
     assert key_request.headers["Authorization"] == f"Bearer {GOOD_KEY}"
     assert fake.chats == []  # a status costs no model request
+
+
+async def test_status_says_whether_the_model_is_offered(fake: FakeOpenRouter):
+    """The fake, like OpenRouter today, no longer lists the seed's default `:free` model."""
+    done = await openv0("status", "--json", env=openrouter_env(fake))
+    check = done.json()["modelCheck"]
+    assert check["state"] == "not listed" and check["missing"] == [FREE_MODEL]
+    assert check["message"] == (
+        f"the server does not list {FREE_MODEL}: retired? A generation falls back to the free "
+        "models it offers: deepseek/deepseek-r1:free, qwen/qwen3-coder:free"
+    )
+
+    env = openrouter_env(fake) | {"OPENV0_MODEL": "qwen/qwen3-coder:free"}
+    done = await openv0("status", "--json", env=env)
+    assert done.json()["modelCheck"]["state"] == "listed"
+    assert fake.chats == []
+
+
+@pytest.mark.parametrize(
+    ("model", "state"),
+    [("llama3", "listed"), ("llama3:latest", "listed"), ("mistral", "not listed")],
+)
+async def test_status_asks_a_local_server_for_its_models(model: str, state: str):
+    async with FakeOpenRouter(check_keys=False) as local:
+        local.models = [{"id": "qwen2.5-coder:7b"}, {"id": "llama3:latest"}]
+        env = environment(
+            OPENV0_PROVIDER="openai",
+            OPENV0_BASE_URL=f"http://127.0.0.1:{local.port}/v1",
+            OPENV0_MODEL=model,
+        )
+        done = await openv0("status", "--json", env=env)
+    check = done.json()["modelCheck"]
+    assert check["state"] == state
+    if state == "not listed":  # Ollama answers to `llama3` for `llama3:latest`, not to others
+        assert check["message"] == (
+            "the server does not list mistral: it offers llama3:latest, qwen2.5-coder:7b"
+        )
+
+
+async def test_status_says_when_no_model_server_answers():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once the socket closes
+    env = environment(
+        OPENV0_PROVIDER="openai", OPENV0_BASE_URL=f"http://127.0.0.1:{port}/v1", OPENV0_MODEL="m"
+    )
+    done = await openv0("status", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    check = done.json()["modelCheck"]
+    assert check["state"] == "unreachable"
+    assert check["message"] == (
+        f"openai: cannot connect to http://127.0.0.1:{port}: nothing listens there "
+        "(is the model server running?)"
+    )
 
 
 async def test_status_masks_a_key_set_as_openv0_api_key(fake: FakeOpenRouter):

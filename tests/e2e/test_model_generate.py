@@ -428,6 +428,17 @@ async def test_the_openai_provider_works_with_any_compatible_server_and_no_key(
             types.ExecuteCommandParams(command="openv0.status")
         )
         assert status["keyCheck"]["state"] == "not set"
+        # The server's model list does not have it (the fake lists OpenRouter's models).
+        assert status["modelCheck"]["state"] == "not listed"
+        assert status["modelCheck"]["missing"] == ["qwen2.5-coder:7b"]
+        assert "deepseek/deepseek-r1:free" in status["modelCheck"]["message"]
+        server.models = [{"id": "qwen2.5-coder:7b"}]  # the user pulls it …
+        status = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="openv0.status")
+        )
+        # … and is told once 10 s have passed (tests/unit/test_checks.py), not at every ask
+        assert status["modelCheck"]["state"] == "not listed"
+        assert len([r for r in server.requests if r.path.endswith("/models")]) == 1
 
 
 async def test_openrouter_without_a_key_is_refused_before_any_step(
