@@ -21,7 +21,7 @@ from openv0_lsp.providers.select import ProviderChoice
 
 async def check_key(provider: ChatProvider, choice: ProviderChoice) -> dict[str, Any]:
     """The key check as the status report shows it; `state` is one of: not needed, not set,
-    valid, invalid, unchecked (the server cannot tell: no key endpoint, or unreachable), and
+    valid, invalid, unchecked (the server cannot tell: unreachable, or no way to ask), and
     unusable (see `unusable`)."""
     if not choice.uses_model:
         return {"state": "not needed", "message": "the offline provider uses no key"}
@@ -36,8 +36,8 @@ async def check_key(provider: ChatProvider, choice: ProviderChoice) -> dict[str,
         return {"state": "invalid", "message": str(error)}
     except ProviderError as error:
         return {"state": "unchecked", "message": f"the key could not be checked: {error}"}
-    if status is None:
-        return {"state": "unchecked", "message": "the server has no key endpoint (GET /key)"}
+    if status is None:  # not OpenRouter: a request that needs the key tells at least that
+        return await _key_accepted(provider)
     return {
         "state": "valid",
         "label": status.label,
@@ -45,6 +45,24 @@ async def check_key(provider: ChatProvider, choice: ProviderChoice) -> dict[str,
         "limit": status.limit,
         "limitRemaining": status.limit_remaining,
         "usage": status.usage,
+    }
+
+
+async def _key_accepted(provider: ChatProvider) -> dict[str, Any]:
+    """The key check of a server without OpenRouter's `GET /key` (OpenAI's own API, a vLLM
+    started with `--api-key`): whether it lists its models for this key."""
+    list_models = getattr(provider, "list_models", None)
+    if list_models is None:
+        return {"state": "unchecked", "message": "the server has no key endpoint (GET /key)"}
+    try:
+        await list_models()
+    except InvalidKey as error:
+        return {"state": "invalid", "message": str(error)}
+    except ProviderError as error:
+        return {"state": "unchecked", "message": f"the key could not be checked: {error}"}
+    return {
+        "state": "valid",
+        "message": "the server takes it (GET /models); it has no key endpoint for a label or limit",
     }
 
 

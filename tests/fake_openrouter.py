@@ -380,6 +380,8 @@ class FakeOpenRouter:
         self.keys: dict[str, KeyInfo] = {GOOD_KEY: KeyInfo()}
         self.check_keys = check_keys
         self.models: list[dict[str, Any]] = list(DEFAULT_MODELS)
+        # OpenAI's own API instead of OpenRouter's: no `/key`, and `/models` wants a good key
+        self.openai_like = False
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
         self.port = 0
@@ -551,6 +553,11 @@ class FakeOpenRouter:
 
     async def _key(self, request: web.Request) -> web.Response:
         self._record(request, None)
+        if self.openai_like:
+            return web.json_response(
+                {"error": {"message": f"Invalid URL (GET {request.path})", "code": None}},
+                status=404,
+            )
         info = self._authorized(request)
         if info is None:
             return web.json_response(
@@ -560,4 +567,9 @@ class FakeOpenRouter:
 
     async def _models(self, request: web.Request) -> web.Response:
         self._record(request, None)
+        if self.openai_like and self.check_keys and self._authorized(request) is None:
+            return web.json_response(
+                {"error": {"message": "Incorrect API key provided.", "code": "invalid_api_key"}},
+                status=401,
+            )
         return web.json_response({"data": self.models})

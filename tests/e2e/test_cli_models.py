@@ -240,6 +240,31 @@ async def test_status_says_when_no_model_server_answers():
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "state"), [(GOOD_KEY, "valid"), (BAD_KEY, "invalid")], ids=["good", "bad"]
+)
+async def test_status_checks_a_key_where_the_server_has_no_key_endpoint(
+    fake: FakeOpenRouter, key: str, state: str
+):
+    """OpenAI's own API has no `GET /key`; its `GET /models` answers 401 to a bad key."""
+    fake.openai_like = True
+    env = environment(OPENV0_PROVIDER="openai", OPENAI_API_KEY=key, OPENV0_BASE_URL=fake.base_url)
+    done = await openv0("status", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    check = done.json()["keyCheck"]
+    assert check["state"] == state
+    if state == "invalid":
+        assert "the API key was rejected (401: Incorrect API key provided.)" in check["message"]
+        assert "OPENAI_API_KEY" in check["message"]
+    else:
+        assert "GET /models" in check["message"]
+    assert key not in done.stdout + done.stderr
+    models_requests = [r for r in fake.requests if r.path.endswith("/models")]
+    assert models_requests and all(
+        r.headers["Authorization"] == f"Bearer {key}" for r in models_requests
+    )
+
+
 async def test_status_masks_a_key_set_as_openv0_api_key(fake: FakeOpenRouter):
     env = environment(OPENV0_API_KEY=GOOD_KEY, OPENV0_BASE_URL=fake.base_url)
     done = await openv0("status", "--json", env=env)
