@@ -30,14 +30,24 @@ async def check_key(provider: ChatProvider, choice: ProviderChoice) -> dict[str,
     check = getattr(provider, "check_key", None)
     if check is None:
         return {"state": "unchecked", "message": f"{provider.name} cannot check keys"}
+    list_models = getattr(provider, "list_models", None)
     try:
         status = await check()
+        if status is None and list_models is not None:
+            # Not OpenRouter (OpenAI's own API, a vLLM started with `--api-key`): whether the
+            # server lists its models for this key tells at least whether it takes the key.
+            await list_models()
+            return {
+                "state": "valid",
+                "message": "the server takes it (GET /models); it has no key endpoint for a "
+                "label or limit",
+            }
     except InvalidKey as error:
         return {"state": "invalid", "message": str(error)}
     except ProviderError as error:
         return {"state": "unchecked", "message": f"the key could not be checked: {error}"}
-    if status is None:  # not OpenRouter: a request that needs the key tells at least that
-        return await _key_accepted(provider)
+    if status is None:
+        return {"state": "unchecked", "message": "the server has no key endpoint (GET /key)"}
     return {
         "state": "valid",
         "label": status.label,
@@ -45,24 +55,6 @@ async def check_key(provider: ChatProvider, choice: ProviderChoice) -> dict[str,
         "limit": status.limit,
         "limitRemaining": status.limit_remaining,
         "usage": status.usage,
-    }
-
-
-async def _key_accepted(provider: ChatProvider) -> dict[str, Any]:
-    """The key check of a server without OpenRouter's `GET /key` (OpenAI's own API, a vLLM
-    started with `--api-key`): whether it lists its models for this key."""
-    list_models = getattr(provider, "list_models", None)
-    if list_models is None:
-        return {"state": "unchecked", "message": "the server has no key endpoint (GET /key)"}
-    try:
-        await list_models()
-    except InvalidKey as error:
-        return {"state": "invalid", "message": str(error)}
-    except ProviderError as error:
-        return {"state": "unchecked", "message": f"the key could not be checked: {error}"}
-    return {
-        "state": "valid",
-        "message": "the server takes it (GET /models); it has no key endpoint for a label or limit",
     }
 
 
